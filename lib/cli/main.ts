@@ -1,0 +1,128 @@
+import { relative, resolve } from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { runCard } from '../../stages/card.ts';
+import { runClassify } from '../../stages/classify.ts';
+import { runSample } from '../../stages/sample.ts';
+import { projectPaths } from '../config/paths.ts';
+import { loadTaxonomy } from '../config/taxonomy.ts';
+import { validateProject } from '../config/validate.ts';
+import { writeDemo } from '../demo/generate.ts';
+import { formatIssue } from '../errors.ts';
+import { readMeta } from '../provenance/meta.ts';
+import { loadTokenCounter } from '../sampling/classify.ts';
+import { formatP } from '../card/render.ts';
+import { emit, endProgress, progress, reportError } from './output.ts';
+import { startProject } from './start.ts';
+
+interface Common {
+  root: string;
+  json: boolean;
+}
+
+/** Run a command body; errors become the documented exit codes. */
+function run<A extends Common>(body: (args: A) => Promise<number | void> | number | void) {
+  return async (parsed: unknown) => {
+    const args = parsed as A;
+    try {
+      process.exitCode = (await body(args)) ?? 0;
+    } catch (err) {
+      endProgress();
+      process.exitCode = reportError(err, args.json);
+    }
+  };
+}
+
+const datasetOption = (y: Argv<Common>) =>
+  y.option('dataset', { alias: 'd', type: 'string', demandOption: true, describe: 'dataset name, a key of `datasets` in params.yaml' });
+
+export function cli(argv: string[]) {
+  return yargs(argv)
+    .scriptName('evalset')
+    .usage('$0 <command> [options]\n\nTurn a git repository of evaluation data into a reproducible DVC pipeline.')
+    .option('root', { type: 'string', default: '.', describe: 'repository root', coerce: (p: string) => resolve(p) })
+    .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout' })
+    .command(
+      'demo',
+      'write the embedded demo inputs under datasets/ where they are absent',
+      (y) => y.option('force', { type: 'boolean', default: false, describe: 'overwrite existing demo files' }),
+      run<Common & { force: boolean }>(async (args) => {
+        const taxonomy = loadTaxonomy(projectPaths(args.root).taxonomy);
+        const result = writeDemo(projectPaths(args.root).datasets, await loadTokenCounter(taxonomy.tokenizer), args.force);
+        const rel = (ps: string[]) => ps.map((p) => relative(args.root, p));
+        emit(args.json, { written: rel(result.written), skipped: rel(result.skipped) }, () =>
+          [...rel(result.written).map((p) => `wrote ${p}`), ...rel(result.skipped).map((p) => `kept ${p} (exists; --force to overwrite)`)].join('\n'),
+        );
+      }),
+    )
+    .command(
+      'validate',
+      'check params.yaml, the taxonomy and every pool record; list all problems (exit 2 if any)',
+      {},
+      run<Common>((args) => {
+        const { issues, poolRecords } = validateProject(args.root);
+        emit(args.json, { ok: issues.length === 0, pool_records: poolRecords, issues }, () =>
+          issues.length === 0 ? `ok: params, taxonomy and ${poolRecords} pool records are valid` : issues.map(formatIssue).join('\n') + `\n${issues.length} problem(s)`,
+        );
+        return issues.length ? 2 : 0;
+      }),
+    )
+    .command(
+      'classify',
+      'assign every pool example a stratum (category×difficulty); update the reclassification registry',
+      {},
+      run<Common>(async (args) => {
+        const summary = await runClassify(args.root, progress('classify'));
+        endProgress();
+        emit(args.json, summary, () =>
+          [`classified ${summary.examples} examples (taxonomy ${summary.taxonomyVersion}); ${summary.reclassified} moved stratum`,
+            ...Object.entries(summary.strata).sort().map(([s, n]) => `  ${s}: ${n}`)].join('\n'),
+        );
+      }),
+    )
+    .command(
+      'sample',
+      'allocate and draw one dataset; write data.parquet, manifest.jsonl and meta.json',
+      datasetOption,
+      run<Common & { dataset: string }>(async (args) => {
+        const meta = await runSample(args.root, args.dataset);
+        emit(args.json, meta, () => sampleSummary(meta));
+      }),
+    )
+    .command(
+      'card',
+      'render the dataset card, evalsets/NAME/README.md',
+      datasetOption,
+      run<Common & { dataset: string }>((args) => {
+        const path = runCard(args.root, args.dataset);
+        emit(args.json, { card: relative(args.root, path) }, () => `wrote ${relative(args.root, path)}`);
+      }),
+    )
+    .command(
+      'start',
+      'the main job: demo inputs if absent, `dvc repro`, then a summary (what `npm start` runs)',
+      {},
+      run<Common>((args) => startProject(args.root, args.json)),
+    )
+    .demandCommand(1, 'name a command; `evalset --help` lists them')
+    .strict()
+    .recommendCommands()
+    .fail((msg, err, y) => {
+      if (err) throw err;
+      process.stderr.write(`${y.help()}\n\nevalset: ${msg}\n`);
+      process.exit(2);
+    })
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 110));
+}
+
+export function sampleSummary(meta: ReturnType<typeof readMeta>): string {
+  const lines = [
+    `${meta.dataset} v${meta.version}: ${meta.size.realised} examples from a pool of ${meta.size.pool} (seed ${meta.seed})`,
+    ...meta.strata.map((s) => `  ${s.stratum.padEnd(32)} ${String(s.realised).padStart(6)}  ${s.percent.toFixed(1).padStart(5)}%${s.pool_limited ? '  pool-limited' : ''}`),
+    `  balance: χ² = ${meta.balance.statistic.toFixed(2)}, df = ${meta.balance.df}, p = ${formatP(meta.balance.p_value)} → ${meta.balance.imbalanced ? 'imbalanced' : 'balanced'}`,
+    ...meta.warnings.map((w) => `  warning: ${w}`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+
+/** Where each input and output lives, relative to the repository root (DESIGN.md, "Layout"). */
+export function projectPaths(root: string) {
+  return {
+    root,
+    params: join(root, 'params.yaml'),
+    datasets: join(root, 'datasets'),
+    pool: join(root, 'datasets', 'pool'),
+    taxonomy: join(root, 'taxonomy', 'strata.json'),
+    registry: join(root, 'taxonomy', 'registry.jsonl'),
+    assignments: join(root, 'interim', 'strata.parquet'),
+    dataset: (name: string) => {
+      const dir = join(root, 'evalsets', name);
+      return {
+        dir,
+        data: join(dir, 'data.parquet'),
+        manifest: join(dir, 'manifest.jsonl'),
+        meta: join(dir, 'meta.json'),
+        card: join(dir, 'README.md'),
+        report: join(root, 'reports', `sample-${name}.json`),
+      };
+    },
+  };
+}
+
+export type ProjectPaths = ReturnType<typeof projectPaths>;

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAtomic } from '../io/atomic.ts';
+import { toJsonl } from '../io/jsonl.ts';
+import type { PoolExample } from '../sampling/pool.ts';
+import type { TokenCounter } from '../sampling/classify.ts';
+import { DEMO_WRITERS } from './prompts.ts';
+import { Rng } from './rng.ts';
+
+/**
+ * How many candidates the demo pool holds per category and difficulty (routine, moderate,
+ * adversarial). creative-writing×adversarial is deliberately below the default floor of 30, so the
+ * pool-limited path runs on every demo.
+ */
+export const DEMO_POOL_COUNTS: Record<string, [number, number, number]> = {
+  summarization: [320, 260, 90],
+  extraction: [340, 230, 70],
+  reasoning: [250, 300, 160],
+  'code-generation': [280, 270, 120],
+  'creative-writing': [300, 150, 14],
+};
+
+const PREFIX: Record<string, string> = {
+  summarization: 'sum',
+  extraction: 'ext',
+  reasoning: 'rsn',
+  'code-generation': 'code',
+  'creative-writing': 'cw',
+};
+
+export const DEMO_SEED = 20261126;
+const START = Date.UTC(2026, 0, 5, 8, 0, 0);
+
+/** Signals that put an example at the given level under the demo taxonomy's thresholds. */
+function signalsFor(r: Rng, level: number): PoolExample['signals'] {
+  const mode = r.int(0, 9);
+  const failure = [
+    [0.0, 0.19],
+    [0.2, 0.49],
+    [0.5, 0.95],
+  ][level];
+  const steps = [
+    [1, 2],
+    [3, 5],
+    [6, 12],
+  ][level];
+  if (mode <= 4 || (mode >= 8 && level > 0)) return { failure_rate: r.float(failure[0], failure[1]) };
+  if (mode <= 7) return { reasoning_steps: r.int(steps[0], steps[1]) };
+  return {}; // routine and unannotated: the prompt's token count decides
+}
+
+/** The demo pool: realistic prompts per category, deterministic bytes from one seed. */
+export function demoPool(countTokens: TokenCounter, seed = DEMO_SEED): PoolExample[] {
+  const r = new Rng(seed);
+  const examples: PoolExample[] = [];
+  for (const [category, counts] of Object.entries(DEMO_POOL_COUNTS)) {
+    const levels = counts.flatMap((n, level) => Array.from({ length: n }, () => level));
+    // Interleave the levels so ids carry no hint of difficulty.
+    const order = r.sample(levels, levels.length);
+    order.forEach((level, i) => {
+      const text = DEMO_WRITERS[category](r, level);
+      const signals = signalsFor(r, level);
+      if (r.int(0, 9) < 3) signals.prompt_tokens = countTokens(text.prompt);
+      const created = new Date(START + r.int(0, 299) * 86_400_000 + r.int(0, 599) * 60_000);
+      examples.push({
+        id: `${PREFIX[category]}-${String(i + 1).padStart(4, '0')}`,
+        prompt: text.prompt,
+        reference: text.reference,
+        task_category: category,
+        signals,
+        capabilities: text.capabilities,
+        labels: { quality: r.pick(['gold', 'silver']), needs_review: r.int(0, 9) === 0 },
+        source: r.pick(['support-tickets-2026', 'red-team-sprint-3', 'partner-benchmarks', 'synthetic-templates-v2']),
+        created_at: created.toISOString().replace('.000Z', 'Z'),
+      });
+    });
+  }
+  return examples.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+export interface DemoResult {
+  written: string[];
+  skipped: string[];
+}
+
+/** Write the demo inputs under `datasets/` where they are absent; existing files are left as they are. */
+export function writeDemo(datasetsDir: string, countTokens: TokenCounter, force = false): DemoResult {
+  const files: Record<string, () => string> = {
+    [join(datasetsDir, 'pool', 'demo.jsonl')]: () => toJsonl(demoPool(countTokens)),
+  };
+  const result: DemoResult = { written: [], skipped: [] };
+  for (const [path, make] of Object.entries(files)) {
+    if (existsSync(path) && !force) {
+      result.skipped.push(path);
+      continue;
+    }
+    writeAtomic(path, make());
+    result.written.push(path);
+  }
+  return result;
+}

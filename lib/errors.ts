@@ -1,0 +1,88 @@
+/**
+ * The documented errors. Each is its own class with an exit code and a remediation hint, so the CLI
+ * can print what went wrong and what to do, and tests can tell one failure from another.
+ */
+
+/** One problem found in an input, reported as data (file, line, field), never as a bare string. */
+export interface Issue {
+  file: string;
+  /** 1-based line number for line-oriented files; absent for whole-file problems. */
+  line?: number;
+  /** Dotted path of the offending field, e.g. `signals.failure_rate`. Empty for the whole record. */
+  field?: string;
+  message: string;
+}
+
+export function formatIssue(issue: Issue): string {
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`;
+  return issue.field ? `${where}: ${issue.field}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+export abstract class EvalsetError extends Error {
+  /** 1 = a check failed, 2 = usage or input error (the CLI's exit code). */
+  abstract readonly exitCode: 1 | 2;
+  abstract readonly hint: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input or configuration: every problem found, each with file, line and field. */
+export class InvalidInputError extends EvalsetError {
+  readonly exitCode = 2;
+  readonly hint = 'Fix the listed records or settings and re-run; `evalset validate` lists every problem.';
+  constructor(readonly issues: Issue[]) {
+    super(InvalidInputError.describe(issues));
+  }
+  static describe(issues: Issue[], shown = 20): string {
+    const lines = issues.slice(0, shown).map((issue) => `  ${formatIssue(issue)}`);
+    if (issues.length > shown) lines.push(`  … and ${issues.length - shown} more`);
+    return `${issues.length} problem${issues.length === 1 ? '' : 's'} in the inputs:\n${lines.join('\n')}`;
+  }
+}
+
+export interface StratumDeficit {
+  stratum: string;
+  pool: number;
+  floor: number;
+}
+
+/** The whole eligible pool is smaller than the sum of the floors. */
+export class PoolTooSmallError extends EvalsetError {
+  readonly exitCode = 2;
+  readonly hint = 'Add candidates to the deficient strata, or lower their floors (`floor` / `floors` in params.yaml).';
+  constructor(readonly dataset: string, readonly pool: number, readonly floors: number, readonly deficits: StratumDeficit[]) {
+    super(
+      `dataset ${dataset}: the pool holds ${pool} examples but the floors add up to ${floors}. Deficient strata:\n` +
+        deficits.map((d) => `  ${d.stratum}: ${d.pool} of ${d.floor} (short by ${d.floor - d.pool})`).join('\n'),
+    );
+  }
+}
+
+/** A stratum ends below its minimum and the dataset does not allow pool-limited strata. */
+export class StratumBelowMinimumError extends EvalsetError {
+  readonly exitCode = 2;
+  readonly hint = 'Add candidates to this stratum, lower its floor, or set `allow_pool_limited: true` for the dataset.';
+  constructor(readonly dataset: string, readonly stratum: string, readonly count: number, readonly minimum: number) {
+    super(`dataset ${dataset}: stratum ${stratum} has ${count} examples, below its minimum of ${minimum}`);
+  }
+}
+
+/** The budget cannot hold the floors of the strata that have candidates. */
+export class BudgetBelowFloorsError extends EvalsetError {
+  readonly exitCode = 2;
+  readonly hint = 'Raise the dataset `size` or lower the floors in params.yaml.';
+  constructor(readonly dataset: string, readonly size: number, readonly floors: number) {
+    super(`dataset ${dataset}: size ${size} is smaller than the sum of the floors, ${floors}`);
+  }
+}
+
+/** The realised strata counts fail the chi-squared balance check and params say to fail on it. */
+export class ImbalancedDatasetError extends EvalsetError {
+  readonly exitCode = 1;
+  readonly hint = 'Inspect the per-stratum counts in meta.json; adjust floors or shares, or set `balance.fail_on_imbalance: false`.';
+  constructor(readonly dataset: string, readonly pValue: number, readonly threshold: number) {
+    super(`dataset ${dataset}: chi-squared balance check p = ${pValue.toPrecision(4)} < ${threshold}`);
+  }
+}

@@ -1,0 +1,63 @@
+import { stratumId, type SignalName, type Taxonomy } from '../config/taxonomy.ts';
+import type { PoolExample } from './pool.ts';
+
+export type TokenCounter = (text: string) => number;
+
+/**
+ * The tokenizer that fills `prompt_tokens` when a record lacks it. cl100k_base (the GPT-4 /
+ * GPT-3.5 BPE, via gpt-tokenizer) by default: its vocabulary ships inside the npm package, so the
+ * count is the same on every machine and offline, and it is the encoding most evaluation harnesses
+ * report token counts in. The taxonomy names the encoding, so changing it is a config edit.
+ */
+export async function loadTokenCounter(name: Taxonomy['tokenizer']): Promise<TokenCounter> {
+  const encoding =
+    name === 'o200k_base' ? await import('gpt-tokenizer/encoding/o200k_base') : await import('gpt-tokenizer/encoding/cl100k_base');
+  return (text) => encoding.countTokens(text);
+}
+
+export interface Assignment {
+  id: string;
+  task_category: string;
+  difficulty: string;
+  stratum: string;
+  /** The signal that decided the difficulty, or `default` when none was present. */
+  decided_by: SignalName | 'default';
+  /** The prompt's token count when it was given or had to be counted; null when a stronger signal decided first. */
+  prompt_tokens: number | null;
+}
+
+/** Index of the level a value falls in: below the first threshold → 0, at or above the last → levels-1. */
+export function levelIndex(value: number, thresholds: readonly number[]): number {
+  let i = 0;
+  while (i < thresholds.length && value >= thresholds[i]) i++;
+  return i;
+}
+
+/**
+ * Assign one stratum. The difficulty is decided by the first signal in the taxonomy's precedence
+ * that the example has (failure_rate, an observation of model behaviour, before reasoning_steps,
+ * an annotation, before prompt_tokens, a proxy); `prompt_tokens` is counted when it is needed and
+ * absent. With no signal at all, the taxonomy's default level applies.
+ */
+export function classifyExample(example: PoolExample, taxonomy: Taxonomy, countTokens: TokenCounter): Assignment {
+  const { levels, signals, precedence } = taxonomy.difficulty;
+  let promptTokens: number | null = example.signals.prompt_tokens ?? null;
+  let difficulty = taxonomy.difficulty.default;
+  let decidedBy: Assignment['decided_by'] = 'default';
+  for (const name of precedence) {
+    let value = example.signals[name];
+    if (value === undefined && name === 'prompt_tokens') value = promptTokens = countTokens(example.prompt);
+    if (value === undefined) continue;
+    difficulty = levels[levelIndex(value, signals[name]!.thresholds)].id;
+    decidedBy = name;
+    break;
+  }
+  return {
+    id: example.id,
+    task_category: example.task_category,
+    difficulty,
+    stratum: stratumId(example.task_category, difficulty),
+    decided_by: decidedBy,
+    prompt_tokens: promptTokens,
+  };
+}

@@ -1,0 +1,82 @@
+import type { Assignment } from './classify.ts';
+import type { PoolExample } from './pool.ts';
+import { canonicalJson, sha256 } from '../io/hash.ts';
+import { toJsonl } from '../io/jsonl.ts';
+import { encodeParquet, toArrowTable, type ColumnSpec } from '../io/parquet.ts';
+
+/** The columns of data.parquet, in order. `labels` is JSON text so that any label shape survives every reader. */
+export const DATASET_COLUMNS: ColumnSpec = {
+  id: 'string',
+  prompt: 'string',
+  reference: 'string?',
+  task_category: 'string',
+  difficulty: 'string',
+  stratum: 'string',
+  capabilities: 'string[]',
+  labels: 'string',
+  source: 'string',
+};
+
+export interface DatasetRow {
+  id: string;
+  prompt: string;
+  reference: string | null;
+  task_category: string;
+  difficulty: string;
+  stratum: string;
+  capabilities: string[];
+  labels: string;
+  source: string;
+}
+
+export interface ManifestLine {
+  id: string;
+  stratum: string;
+  content_hash: string;
+  label_hash: string;
+}
+
+const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Rows sorted by id, labels as canonical JSON, capabilities sorted: the same set gives the same rows. */
+export function datasetRows(examples: readonly PoolExample[], assignments: ReadonlyMap<string, Assignment>): DatasetRow[] {
+  return examples
+    .map((e) => {
+      const a = assignments.get(e.id)!;
+      return {
+        id: e.id,
+        prompt: e.prompt,
+        reference: e.reference,
+        task_category: e.task_category,
+        difficulty: a.difficulty,
+        stratum: a.stratum,
+        capabilities: [...new Set(e.capabilities)].sort(),
+        labels: canonicalJson(e.labels),
+        source: e.source,
+      };
+    })
+    .sort(byId);
+}
+
+/** content_hash covers what the model is asked and the answer it is held to; label_hash covers the labels. */
+export function manifestLine(row: DatasetRow): ManifestLine {
+  return {
+    id: row.id,
+    stratum: row.stratum,
+    content_hash: sha256(canonicalJson({ prompt: row.prompt, reference: row.reference })),
+    label_hash: sha256(row.labels),
+  };
+}
+
+/**
+ * The canonical content hash: SHA-256 of the rows as canonical JSON lines, sorted by id. It does not
+ * depend on the Parquet writer, so a changed file hash with an unchanged content hash means the
+ * writer or its settings changed, not the data.
+ */
+export function contentHash(rows: readonly DatasetRow[]): string {
+  return sha256(toJsonl(rows));
+}
+
+export function encodeDataset(rows: readonly DatasetRow[]): Uint8Array {
+  return encodeParquet(toArrowTable(DATASET_COLUMNS, rows as unknown as Record<string, unknown>[]));
+}

@@ -1,0 +1,66 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toJsonl } from '../lib/io/jsonl.ts';
+import type { PoolExample } from '../lib/sampling/pool.ts';
+
+export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+export const venvPython = join(projectRoot, '.venv', 'bin', 'python');
+export const venvDvc = join(projectRoot, '.venv', 'bin', 'dvc');
+
+/** A fresh folder holding the taxonomy and params of the project, ready for a pool. */
+export function workspace(prefix = 'evalset-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(join(projectRoot, 'taxonomy', 'strata.json'), join(dir, 'taxonomy', 'strata.json'), { recursive: true });
+  cpSync(join(projectRoot, 'params.yaml'), join(dir, 'params.yaml'));
+  return dir;
+}
+
+export function writeFile(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
+export function writePool(dir: string, examples: readonly PoolExample[], file = 'pool.jsonl'): string {
+  const path = join(dir, 'datasets', 'pool', file);
+  writeFile(path, toJsonl(examples));
+  return path;
+}
+
+/** Run the CLI as a user does: a child process, its own environment, its exit code. */
+export function evalset(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [join(projectRoot, 'bin', 'evalset.js'), ...args], {
+    cwd: options.cwd ?? projectRoot,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+  });
+}
+
+export const read = (path: string) => readFileSync(path, 'utf8');
+
+/** A small valid pool: `perStratum` examples in each of the demo taxonomy's 15 strata, signals chosen to land there. */
+export function smallPool(perStratum: number, prefix = 'x'): PoolExample[] {
+  const categories = ['summarization', 'extraction', 'reasoning', 'code-generation', 'creative-writing'];
+  const failure = [0.1, 0.3, 0.7];
+  const out: PoolExample[] = [];
+  for (const category of categories) {
+    for (let level = 0; level < 3; level++) {
+      for (let i = 0; i < perStratum; i++) {
+        out.push({
+          id: `${prefix}-${category}-${level}-${String(i).padStart(5, '0')}`,
+          prompt: `Prompt ${i} for ${category} at level ${level}.`,
+          reference: i % 2 ? `Answer ${i}` : null,
+          task_category: category,
+          signals: { failure_rate: failure[level] },
+          capabilities: [`${category}.general`],
+          labels: { quality: i % 3 ? 'gold' : 'silver' },
+          source: 'test',
+          created_at: `2026-0${1 + (i % 9)}-1${level}T10:00:00Z`,
+        });
+      }
+    }
+  }
+  return out;
+}

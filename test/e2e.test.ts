@@ -1,0 +1,148 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256File } from '../lib/io/hash.ts';
+import { readParquetFile, tableRows } from '../lib/io/parquet.ts';
+import { manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
+import { evalset, projectRoot, venvDvc, venvPython } from './helpers.ts';
+
+const gitEnv = {
+  GIT_AUTHOR_NAME: 'evalset test',
+  GIT_AUTHOR_EMAIL: 'test@evalset.invalid',
+  GIT_COMMITTER_NAME: 'evalset test',
+  GIT_COMMITTER_EMAIL: 'test@evalset.invalid',
+};
+const run = (cwd: string, command: string, args: string[]) =>
+  spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv, DVC_NO_ANALYTICS: '1' } });
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv } }).trim();
+
+/** A clone-like copy of the repository after `npm install`: tracked files, with node_modules and .venv linked. */
+function copyOfRepository(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'evalset-e2e-'));
+  const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: projectRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const path of tracked) cpSync(join(projectRoot, path), join(dir, path));
+  symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'));
+  symlinkSync(join(projectRoot, '.venv'), join(dir, '.venv'));
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '--no-verify', '-m', 'copy');
+  return dir;
+}
+
+const outputsOf = (dir: string) =>
+  ['data.parquet', 'manifest.jsonl', 'meta.json', 'README.md'].flatMap((f) =>
+    ['representative', 'stress'].map((d) => sha256File(join(dir, 'evalsets', d, f))),
+  );
+
+describe('end to end with real DVC and git', () => {
+  let repo: string;
+  beforeAll(() => {
+    repo = copyOfRepository();
+    expect(evalset(['demo'], { cwd: repo }).status).toBe(0);
+    const repro = run(repo, venvDvc, ['repro']);
+    expect(repro.stderr).not.toMatch(/ERROR/);
+    expect(repro.status).toBe(0);
+  });
+
+  it('leaves DVC up to date and the committed outputs byte-identical (a fresh clone stays clean)', () => {
+    expect(run(repo, venvDvc, ['status', '-q']).status).toBe(0);
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+  });
+
+  it('identifies the pipeline code by the git object ids an auditor can compare with', () => {
+    const meta = JSON.parse(readFileSync(join(repo, 'evalsets', 'representative', 'meta.json'), 'utf8'));
+    for (const path of ['lib', 'stages', 'taxonomy', 'dvc.yaml', 'params.yaml', 'package-lock.json', 'requirements.txt']) {
+      expect(meta.code[path]).toBe(git(repo, 'rev-parse', `HEAD:${path}`));
+    }
+    expect(meta.files['data.parquet'].sha256).toBe(sha256File(join(repo, 'evalsets', 'representative', 'data.parquet')));
+  });
+
+  it('writes Parquet rows that equal the manifest', () => {
+    for (const name of ['representative', 'stress']) {
+      const rows = tableRows(readParquetFile(join(repo, 'evalsets', name, 'data.parquet'))) as unknown as DatasetRow[];
+      const manifest = readFileSync(join(repo, 'evalsets', name, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(rows.map(manifestLine)).toEqual(manifest);
+    }
+  });
+
+  it('opens data.parquet in pyarrow, pandas and DuckDB with the documented types', () => {
+    const file = join(repo, 'evalsets', 'stress', 'data.parquet');
+    const script = `
+import json, sys
+import pyarrow.parquet as pq, pandas as pd, duckdb
+path = sys.argv[1]
+schema = pq.read_schema(path)
+df = pd.read_parquet(path)
+con = duckdb.connect()
+duck = con.sql(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()
+print(json.dumps({
+  "arrow": {f.name: str(f.type) for f in schema},
+  "pandas_rows": len(df),
+  "pandas_first_caps": list(df["capabilities"].iloc[0]),
+  "pandas_labels": json.loads(df["labels"].iloc[0]),
+  "duckdb": {row[0]: row[1] for row in duck},
+  "duckdb_rows": con.sql(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0],
+}))`;
+    const r = spawnSync(venvPython, ['-c', script, file], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    const rows = tableRows(readParquetFile(file));
+    expect(out.arrow).toEqual({
+      id: 'string', prompt: 'string', reference: 'string', task_category: 'string', difficulty: 'string', stratum: 'string',
+      capabilities: 'list<element: string not null>', labels: 'string', source: 'string',
+    });
+    expect(out.duckdb).toMatchObject({ id: 'VARCHAR', capabilities: 'VARCHAR[]', labels: 'VARCHAR' });
+    expect(out.pandas_rows).toBe(rows.length);
+    expect(out.duckdb_rows).toBe(rows.length);
+    expect(out.pandas_first_caps).toEqual(rows[0].capabilities);
+    expect(out.pandas_labels).toEqual(JSON.parse(rows[0].labels as string));
+  });
+
+  it('renders a card with Hugging Face front matter and the evaluation fields', async () => {
+    const { parse } = await import('yaml');
+    const card = readFileSync(join(repo, 'evalsets', 'representative', 'README.md'), 'utf8');
+    const front = parse(card.split('---\n')[1]);
+    expect(front).toMatchObject({ pretty_name: expect.any(String), license: 'cc-by-4.0', size_categories: ['1K<n<10K'] });
+    expect(front.configs[0].data_files[0]).toEqual({ split: 'test', path: 'data.parquet' });
+    expect(front.dataset_info.splits[0].num_examples).toBe(1200);
+    expect(front.dataset_info.features.find((f: { name: string }) => f.name === 'capabilities')).toEqual({ name: 'capabilities', sequence: 'string' });
+    for (const needle of ['Target model family', 'Evaluation harness version', 'Expected baseline score range', '**Seed:** 1729', 'pool-limited', '## Contamination', '## Provenance']) {
+      expect(card).toContain(needle);
+    }
+  });
+
+  it('fails `dvc repro` on bad input and leaves the previous outputs byte-identical', () => {
+    const before = outputsOf(repo);
+    appendFileSync(join(repo, 'datasets', 'pool', 'demo.jsonl'), '{"id": "broken", "prompt": 42}\n');
+    const r = run(repo, venvDvc, ['repro']);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/datasets\/pool\/demo\.jsonl:3155: prompt: must be string/);
+    expect(outputsOf(repo)).toEqual(before);
+  });
+});
+
+describe('the pre-commit hook, installed by husky in a real repository', () => {
+  it('blocks a commit whose staged params are invalid, naming line and field, and lets a valid one through', () => {
+    const repo = copyOfRepository();
+    const install = run(repo, process.execPath, ['--input-type=module', '-e', "const { default: husky } = await import('husky'); process.stdout.write(husky());"]);
+    expect(install.status).toBe(0);
+    expect(git(repo, 'config', 'core.hooksPath')).toBe('.husky/_');
+
+    const params = readFileSync(join(repo, 'params.yaml'), 'utf8');
+    const broken = params.replace('seed: 4242', 'seed: -1');
+    const brokenLine = broken.split('\n').findIndex((l) => l.includes('seed: -1')) + 1;
+    writeFileSync(join(repo, 'params.yaml'), broken);
+    git(repo, 'add', 'params.yaml');
+    const refused = run(repo, 'git', ['commit', '-m', 'break the seed']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain(`params.yaml:${brokenLine}: datasets.stress.seed: must be >= 0`);
+
+    writeFileSync(join(repo, 'params.yaml'), params.replace('seed: 4242', 'seed: 4243'));
+    git(repo, 'add', 'params.yaml');
+    const accepted = run(repo, 'git', ['commit', '-m', 'new seed']);
+    expect(accepted.stderr).toBe('');
+    expect(accepted.status).toBe(0);
+  });
+});

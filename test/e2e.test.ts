@@ -113,6 +113,24 @@ print(json.dumps({
     }
   });
 
+  it('re-runs only the stages whose declared params changed', () => {
+    const path = join(repo, 'params.yaml');
+    const original = readFileSync(path, 'utf8');
+    const changed = (edit: string) => {
+      writeFileSync(path, edit);
+      const r = run(repo, venvDvc, ['status', '--json']);
+      expect(r.status).toBe(0);
+      return Object.keys(JSON.parse(r.stdout)).sort();
+    };
+    try {
+      expect(changed(original.replace('seed: 4242', 'seed: 4243'))).toEqual(['sample@stress']);
+      expect(changed(original.replace('harness_version: lm-evaluation-harness 0.4.9\n      baseline_range: [0.25', 'harness_version: lm-evaluation-harness 0.5.0\n      baseline_range: [0.25'))).toEqual(['card@stress']);
+    } finally {
+      writeFileSync(path, original);
+    }
+    expect(run(repo, venvDvc, ['status', '-q']).status).toBe(0);
+  });
+
   it('fails `dvc repro` on bad input and leaves the previous outputs byte-identical', () => {
     const before = outputsOf(repo);
     appendFileSync(join(repo, 'datasets', 'pool', 'demo.jsonl'), '{"id": "broken", "prompt": 42}\n');

@@ -187,7 +187,8 @@ describe('bad input', () => {
     writeFile(path, readFileSync(path, 'utf8').replace('"default": "moderate"', '"default": "hard"'));
     const r = evalset(['--root', dir, 'validate']);
     expect(r.status).toBe(2);
-    expect(r.stdout).toContain('taxonomy/strata.json: difficulty.default: "hard" is not one of the levels routine, moderate, adversarial');
+    const line = readFileSync(path, 'utf8').split('\n').findIndex((l) => l.includes('"default": "hard"')) + 1;
+    expect(r.stdout).toContain(`taxonomy/strata.json:${line}: difficulty.default: "hard" is not one of the levels routine, moderate, adversarial`);
     expect(evalset(['--root', dir, 'classify']).status).toBe(2);
     expect(outputs(dir)).toEqual(before);
   });

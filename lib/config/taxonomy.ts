@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidInputError, type Issue } from '../errors.ts';
+import { jsonWithLines } from './jsonLines.ts';
 import { validateAgainst } from './schema.ts';
 
 export type SignalName = 'failure_rate' | 'reasoning_steps' | 'prompt_tokens';
@@ -49,16 +50,12 @@ function checkTaxonomy(t: Taxonomy, file: string): Issue[] {
 }
 
 export function parseTaxonomy(text: string, file: string): Taxonomy {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidInputError([{ file, message: `malformed JSON (${(err as Error).message})` }]);
-  }
-  const issues = validateAgainst('strata', value, file);
+  const { value, syntaxError, lineOf } = jsonWithLines(text);
+  if (syntaxError) throw new InvalidInputError([{ file, ...syntaxError }]);
+  const issues = validateAgainst('strata', value, file, lineOf);
   if (issues.length) throw new InvalidInputError(issues);
   const taxonomy = value as Taxonomy;
-  const more = checkTaxonomy(taxonomy, file);
+  const more = checkTaxonomy(taxonomy, file).map((issue) => ({ ...issue, line: lineOf(issue.field!.split('.')) }));
   if (more.length) throw new InvalidInputError(more);
   return taxonomy;
 }

@@ -93,7 +93,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     strata: allocation.strata.map((s) => ({
       stratum: s.stratum,
       pool: s.pool,
-      share: s.share / allocation.strata.reduce((sum, x) => sum + x.share, 0),
+      share: s.target / params.size,
       target: s.target,
       floor: s.floor,
       realised: s.allocated,

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { LineCounter, isNode, parseDocument } from 'yaml';
+import { readConfigFile } from './readConfig.ts';
 import { InvalidInputError, type Issue } from '../errors.ts';
 import { validateAgainst } from './schema.ts';
 
@@ -60,13 +60,7 @@ export function parseParams(text: string, file: string): Params {
 }
 
 export function loadParams(path: string, displayName = path): Params {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InvalidInputError([{ file: displayName, message: 'cannot be read (missing?)' }]);
-  }
-  return parseParams(text, displayName);
+  return parseParams(readConfigFile(path, displayName), displayName);
 }
 
 export function datasetParams(params: Params, name: string, file = 'params.yaml'): DatasetParams {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readConfigFile } from './readConfig.ts';
 import { InvalidInputError, type Issue } from '../errors.ts';
 import { jsonWithLines } from './jsonLines.ts';
 import { validateAgainst } from './schema.ts';
@@ -61,11 +61,5 @@ export function parseTaxonomy(text: string, file: string): Taxonomy {
 }
 
 export function loadTaxonomy(path: string, displayName = path): Taxonomy {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InvalidInputError([{ file: displayName, message: 'cannot be read (missing?)' }]);
-  }
-  return parseTaxonomy(text, displayName);
+  return parseTaxonomy(readConfigFile(path, displayName), displayName);
 }

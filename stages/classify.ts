@@ -48,10 +48,13 @@ export async function runClassify(root: string, onProgress?: (n: number) => void
       previous.set(row.id as string, { stratum: row.stratum as string, taxonomy_version: row.taxonomy_version as string });
     }
   }
-  const moves = reclassifications(previous, assignments, taxonomy.version);
+  const registryBefore = existsSync(paths.registry) ? readFileSync(paths.registry, 'utf8') : '';
+  // The registry is written before the table; a run killed in between finds the same moves again
+  // next time, and the ones already recorded are not appended twice.
+  const recorded = new Set(registryBefore.split('\n').filter(Boolean));
+  const moves = reclassifications(previous, assignments, taxonomy.version).filter((m) => !recorded.has(toJsonl([m]).trimEnd()));
 
   const table = encodeParquet(toArrowTable(ASSIGNMENT_COLUMNS, assignments as unknown as Record<string, unknown>[]));
-  const registryBefore = existsSync(paths.registry) ? readFileSync(paths.registry, 'utf8') : '';
   if (moves.length || !existsSync(paths.registry)) writeAtomic(paths.registry, registryBefore + toJsonl(moves));
   writeAtomic(paths.assignments, table);
 

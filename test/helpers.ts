@@ -18,7 +18,7 @@ export function workspace(prefix = 'evalset-test-'): string {
   return dir;
 }
 
-export function writeFile(path: string, text: string): void {
+export function writeFile(path: string, text: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
 }

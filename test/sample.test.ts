@@ -104,6 +104,8 @@ describe('outputs', () => {
     writePool(dir, pool);
     await runClassify(dir);
     expect(readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8')).toBe('');
+    const assignmentsPath = join(dir, 'interim', 'strata.parquet');
+    const oldAssignments = readFileSync(assignmentsPath);
     const taxonomyPath = join(dir, 'taxonomy', 'strata.json');
     const taxonomy = JSON.parse(readFileSync(taxonomyPath, 'utf8'));
     taxonomy.version = '1.1.0';
@@ -119,6 +121,10 @@ describe('outputs', () => {
     expect(lines[0].new).toMatch(/×moderate$/);
     // Append-only: running again with nothing new adds nothing.
     await runClassify(dir);
+    expect(readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8').trim().split('\n')).toHaveLength(lines.length);
+    // A run killed after the registry was written but before the table: the moves are not recorded twice.
+    writeFile(assignmentsPath, oldAssignments);
+    expect((await runClassify(dir)).reclassified).toBe(0);
     expect(readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8').trim().split('\n')).toHaveLength(lines.length);
   });
 });

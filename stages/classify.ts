@@ -5,11 +5,16 @@ import { projectPaths } from '../lib/config/paths.ts';
 import { loadTaxonomy } from '../lib/config/taxonomy.ts';
 import { writeAtomic } from '../lib/io/atomic.ts';
 import { toJsonl } from '../lib/io/jsonl.ts';
-import { encodeParquet, readParquetFile, tableRows, toArrowTable, type ColumnSpec } from '../lib/io/parquet.ts';
-import { classifyExample, loadTokenCounter, type Assignment } from '../lib/sampling/classify.ts';
-import { readPoolOrThrow } from '../lib/sampling/pool.ts';
+import { columnValues, columnsToArrowTable, encodeParquet, readParquetFile, type ColumnSpec } from '../lib/io/parquet.ts';
+import { classifyExample, loadTokenCounter } from '../lib/sampling/classify.ts';
+import { readPoolOrThrow, type PoolSummary } from '../lib/sampling/pool.ts';
 import { reclassifications, type PriorAssignment } from '../lib/sampling/registry.ts';
 
+/**
+ * The assignment table, one row per pool example sorted by id. Besides the stratum it records where
+ * the example's line is in the pool (file, line, byte offset and length), so that the sample stage
+ * reads back only the examples it draws.
+ */
 export const ASSIGNMENT_COLUMNS: ColumnSpec = {
   id: 'string',
   task_category: 'string',
@@ -18,6 +23,10 @@ export const ASSIGNMENT_COLUMNS: ColumnSpec = {
   decided_by: 'string',
   prompt_tokens: 'int32?',
   taxonomy_version: 'string',
+  pool_file: 'string',
+  pool_line: 'float64',
+  pool_offset: 'float64',
+  pool_length: 'float64',
 };
 
 export interface ClassifySummary {
@@ -31,34 +40,53 @@ export async function runClassify(root: string, onProgress?: (n: number) => void
   const paths = projectPaths(root);
   const taxonomy = loadTaxonomy(paths.taxonomy, relative(root, paths.taxonomy));
   const countTokens = await loadTokenCounter(taxonomy.tokenizer);
-  const assignments: (Assignment & { taxonomy_version: string })[] = [];
-  readPoolOrThrow(
+  // Columns, not row objects: a million examples stay a few arrays.
+  const cols: Record<keyof typeof ASSIGNMENT_COLUMNS, unknown[]> = Object.fromEntries(Object.keys(ASSIGNMENT_COLUMNS).map((k) => [k, []]));
+  const pool: PoolSummary = readPoolOrThrow(
     paths.pool,
     new Set(taxonomy.categories.map((c) => c.id)),
-    (example) => assignments.push({ ...classifyExample(example, taxonomy, countTokens), taxonomy_version: taxonomy.version }),
+    (example, at) => {
+      const a = classifyExample(example, taxonomy, countTokens);
+      cols.id.push(a.id);
+      cols.task_category.push(a.task_category);
+      cols.difficulty.push(a.difficulty);
+      cols.stratum.push(a.stratum);
+      cols.decided_by.push(a.decided_by);
+      cols.prompt_tokens.push(a.prompt_tokens);
+      cols.pool_file.push(at.file);
+      cols.pool_line.push(at.line);
+      cols.pool_offset.push(at.offset);
+      cols.pool_length.push(at.length);
+    },
     root,
     onProgress,
   );
-  assignments.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ids = cols.id as string[];
+  const order = Uint32Array.from(ids, (_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  const sorted: Record<string, unknown[]> = {};
+  for (const [name, values] of Object.entries(cols)) sorted[name] = Array.from(order, (i) => values[i]);
+  sorted.taxonomy_version = Array(ids.length).fill(taxonomy.version);
 
   // The previous table is a persisted DVC output, so it is still here when the stage re-runs.
   const previous = new Map<string, PriorAssignment>();
   if (existsSync(paths.assignments)) {
-    for (const row of tableRows(readParquetFile(paths.assignments))) {
-      previous.set(row.id as string, { stratum: row.stratum as string, taxonomy_version: row.taxonomy_version as string });
-    }
+    const table = readParquetFile(paths.assignments);
+    const [pIds, pStrata, pVersions] = ['id', 'stratum', 'taxonomy_version'].map((c) => columnValues(table, c) as string[]);
+    pIds.forEach((id, i) => previous.set(id, { stratum: pStrata[i], taxonomy_version: pVersions[i] }));
   }
+  const current = (sorted.id as string[]).map((id, i) => ({ id, stratum: sorted.stratum[i] as string }));
   const registryBefore = existsSync(paths.registry) ? readFileSync(paths.registry, 'utf8') : '';
   // The registry is written before the table; a run killed in between finds the same moves again
   // next time, and the ones already recorded are not appended twice.
   const recorded = new Set(registryBefore.split('\n').filter(Boolean));
-  const moves = reclassifications(previous, assignments, taxonomy.version).filter((m) => !recorded.has(toJsonl([m]).trimEnd()));
+  const moves = reclassifications(previous, current, taxonomy.version).filter((m) => !recorded.has(toJsonl([m]).trimEnd()));
 
-  const table = encodeParquet(toArrowTable(ASSIGNMENT_COLUMNS, assignments as unknown as Record<string, unknown>[]));
+  const table = encodeParquet(columnsToArrowTable(ASSIGNMENT_COLUMNS, sorted));
   if (moves.length || !existsSync(paths.registry)) writeAtomic(paths.registry, registryBefore + toJsonl(moves));
+  writeAtomic(paths.poolSummary, JSON.stringify(pool, null, 2) + '\n');
   writeAtomic(paths.assignments, table);
 
   const strata: Record<string, number> = {};
-  for (const a of assignments) strata[a.stratum] = (strata[a.stratum] ?? 0) + 1;
-  return { examples: assignments.length, taxonomyVersion: taxonomy.version, strata, reclassified: moves.length };
+  for (const s of cols.stratum as string[]) strata[s] = (strata[s] ?? 0) + 1;
+  return { examples: ids.length, taxonomyVersion: taxonomy.version, strata, reclassified: moves.length };
 }

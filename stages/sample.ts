@@ -1,5 +1,5 @@
 /** Stage `sample@{name}`: allocate, draw, and write data.parquet, manifest.jsonl, meta.json and the metrics report. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { datasetParams, loadParams, sampleParamsOf, DEFAULT_BALANCE_THRESHOLD } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
@@ -8,16 +8,15 @@ import { ImbalancedDatasetError, InvalidInputError } from '../lib/errors.ts';
 import { writeAllAtomic } from '../lib/io/atomic.ts';
 import { digest, sha256 } from '../lib/io/hash.ts';
 import { toJsonl } from '../lib/io/jsonl.ts';
-import { readParquetFile, tableRows } from '../lib/io/parquet.ts';
+import { columnValues, readParquetFile } from '../lib/io/parquet.ts';
 import { workingTreeObjectIds } from '../lib/io/gitTree.ts';
 import { reproducibleTimestamp } from '../lib/provenance/timestamp.ts';
 import { CODE_PATHS, toolVersions } from '../lib/provenance/tools.ts';
 import type { SampleMeta } from '../lib/provenance/meta.ts';
 import { allocateStrata } from '../lib/sampling/allocate.ts';
-import type { Assignment } from '../lib/sampling/classify.ts';
 import { contentHash, datasetRows, encodeDataset, manifestLine } from '../lib/sampling/dataset.ts';
 import { drawLowest } from '../lib/sampling/draw.ts';
-import { readPoolOrThrow, type PoolExample } from '../lib/sampling/pool.ts';
+import { readRecordsAt, verifyPool, type PoolSummary } from '../lib/sampling/pool.ts';
 import { strataRequests, targetShares } from '../lib/sampling/targets.ts';
 import { chiSquaredGoodnessOfFit } from '../lib/stats/chiSquaredGoodnessOfFit.ts';
 
@@ -27,19 +26,22 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const taxonomy = loadTaxonomy(paths.taxonomy, relative(root, paths.taxonomy));
   const out = paths.dataset(name);
 
-  if (!existsSync(paths.assignments)) {
+  if (!existsSync(paths.assignments) || !existsSync(paths.poolSummary)) {
     throw new InvalidInputError([{ file: relative(root, paths.assignments), message: 'missing: run `evalset classify` (or `dvc repro`) first' }]);
   }
-  const assignments = new Map<string, Assignment>();
-  const byStratum = new Map<string, string[]>();
-  for (const row of tableRows(readParquetFile(paths.assignments))) {
-    const a = row as unknown as Assignment;
-    assignments.set(a.id, a);
-    const list = byStratum.get(a.stratum);
-    if (list) list.push(a.id);
-    else byStratum.set(a.stratum, [a.id]);
-  }
-  const poolCounts = new Map([...byStratum].map(([s, ids]) => [s, ids.length]));
+  const pool = JSON.parse(readFileSync(paths.poolSummary, 'utf8')) as PoolSummary;
+  verifyPool(root, paths.pool, pool);
+  const table = readParquetFile(paths.assignments);
+  const col = (name: string) => columnValues(table, name);
+  const [ids, strata, difficulties, files] = (['id', 'stratum', 'difficulty', 'pool_file'] as const).map((c) => col(c) as string[]);
+  const [lines, offsets, lengths] = (['pool_line', 'pool_offset', 'pool_length'] as const).map((c) => col(c) as number[]);
+  const byStratum = new Map<string, number[]>();
+  strata.forEach((stratum, i) => {
+    const list = byStratum.get(stratum);
+    if (list) list.push(i);
+    else byStratum.set(stratum, [i]);
+  });
+  const poolCounts = new Map([...byStratum].map(([s, rows]) => [s, rows.length]));
 
   const shares = targetShares(name, params, taxonomy, poolCounts);
   const allocation = allocateStrata({
@@ -49,17 +51,21 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     allowPoolLimited: params.allow_pool_limited ?? true,
   });
 
-  const selected = new Set<string>();
-  for (const s of allocation.strata) for (const id of drawLowest(byStratum.get(s.stratum) ?? [], s.allocated, params.seed)) selected.add(id);
-
-  const examples: PoolExample[] = [];
-  const scan = readPoolOrThrow(paths.pool, new Set(taxonomy.categories.map((c) => c.id)), (e) => selected.has(e.id) && examples.push(e), root);
-  if (examples.length !== selected.size || scan.count !== assignments.size) {
-    throw new InvalidInputError([
-      { file: relative(root, paths.assignments), message: 'does not match the pool (the pool changed since classify ran): run `evalset classify` again' },
-    ]);
+  const fileIndex = new Map(pool.files.map((f, i) => [f.path, i]));
+  const selected: number[] = [];
+  for (const s of allocation.strata) {
+    const rows = byStratum.get(s.stratum) ?? [];
+    const drawn = new Set(drawLowest(rows.map((i) => ids[i]), s.allocated, params.seed));
+    for (const i of rows) if (drawn.has(ids[i])) selected.push(i);
   }
-  const rows = datasetRows(examples, assignments);
+  const examples = readRecordsAt(
+    root,
+    pool,
+    selected.map((i) => ({ id: ids[i], fileIndex: fileIndex.get(files[i])!, line: lines[i], offset: offsets[i], length: lengths[i] })),
+    new Set(taxonomy.categories.map((c) => c.id)),
+  );
+  const assigned = new Map(selected.map((i) => [ids[i], { stratum: strata[i], difficulty: difficulties[i] }]));
+  const rows = datasetRows(examples, assigned);
 
   const threshold = params.balance?.threshold ?? DEFAULT_BALANCE_THRESHOLD;
   const total = allocation.total;
@@ -76,7 +82,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
 
   const data = encodeDataset(rows);
   const manifest = toJsonl(rows.map(manifestLine));
-  const time = reproducibleTimestamp(scan.newestCreatedAt);
+  const time = reproducibleTimestamp(pool.newest_created_at);
   const sampleParams = sampleParamsOf(params);
   const warnings = allocation.poolLimited.map((s) => {
     const a = allocation.strata.find((x) => x.stratum === s)!;
@@ -89,7 +95,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     taxonomy_version: taxonomy.version,
     params_digest: digest(sampleParams),
     params: sampleParams,
-    size: { requested: params.size, realised: total, pool: scan.count },
+    size: { requested: params.size, realised: total, pool: pool.records },
     strata: allocation.strata.map((s) => ({
       stratum: s.stratum,
       pool: s.pool,

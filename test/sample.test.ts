@@ -158,14 +158,29 @@ describe('bad input', () => {
       const dir = good();
       const before = outputs(dir);
       writeFile(join(dir, 'datasets', 'pool', 'zz.jsonl'), text);
-      for (const command of [['classify'], ['validate'], ['sample', '-d', 'representative']]) {
+      for (const command of [['classify'], ['validate']]) {
         const r = evalset(['--root', dir, ...command]);
         expect(r.status).toBe(2);
         expect(r.stdout + r.stderr).toMatch(message);
       }
+      // sample reads back only the records it draws, so it refuses a pool that changed since classify.
+      const r = evalset(['--root', dir, 'sample', '-d', 'representative']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/datasets\/pool: changed since classify ran .*run `evalset classify`/);
       expect(outputs(dir)).toEqual(before);
     });
   }
+
+  it('refuses to sample from a pool edited in place since classify ran', () => {
+    const dir = good();
+    const before = outputs(dir);
+    const path = join(dir, 'datasets', 'pool', 'pool.jsonl');
+    writeFile(path, readFileSync(path, 'utf8').replace('"quality":"gold"', '"quality":"gild"'));
+    const r = evalset(['--root', dir, 'sample', '-d', 'representative']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('datasets/pool: changed since classify ran (datasets/pool/pool.jsonl differs)');
+    expect(outputs(dir)).toEqual(before);
+  });
 
   it('rejects an empty pool', () => {
     const dir = workspace();

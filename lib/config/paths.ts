@@ -10,6 +10,7 @@ export function projectPaths(root: string) {
     taxonomy: join(root, 'taxonomy', 'strata.json'),
     registry: join(root, 'taxonomy', 'registry.jsonl'),
     assignments: join(root, 'interim', 'strata.parquet'),
+    poolSummary: join(root, 'interim', 'pool.json'),
     dataset: (name: string) => {
       const dir = join(root, 'evalsets', name);
       return {

@@ -28,7 +28,7 @@ export function validateProject(root: string): { issues: Issue[]; poolRecords: n
   if (taxonomy) {
     const scan = scanPool(paths.pool, new Set(taxonomy.categories.map((c) => c.id)), () => {}, root);
     issues.push(...scan.issues);
-    poolRecords = scan.count;
+    poolRecords = scan.records;
     if (params) issues.push(...checkParamsAgainstTaxonomy(params, taxonomy));
   }
   return { issues, poolRecords };

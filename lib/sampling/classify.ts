@@ -39,6 +39,17 @@ export function levelIndex(value: number, thresholds: readonly number[]): number
  * an annotation, before prompt_tokens, a proxy); `prompt_tokens` is counted when it is needed and
  * absent. With no signal at all, the taxonomy's default level applies.
  */
+// The stratum ids of a taxonomy, built once: a million examples share fifteen strings.
+const strataCache = new WeakMap<Taxonomy, Map<string, string>>();
+function stratumOf(taxonomy: Taxonomy, category: string, difficulty: string): string {
+  let ids = strataCache.get(taxonomy);
+  if (!ids) strataCache.set(taxonomy, (ids = new Map()));
+  const key = `${category}\0${difficulty}`;
+  let id = ids.get(key);
+  if (id === undefined) ids.set(key, (id = stratumId(category, difficulty)));
+  return id;
+}
+
 export function classifyExample(example: PoolExample, taxonomy: Taxonomy, countTokens: TokenCounter): Assignment {
   const { levels, signals, precedence } = taxonomy.difficulty;
   let promptTokens: number | null = example.signals.prompt_tokens ?? null;
@@ -56,7 +67,7 @@ export function classifyExample(example: PoolExample, taxonomy: Taxonomy, countT
     id: example.id,
     task_category: example.task_category,
     difficulty,
-    stratum: stratumId(example.task_category, difficulty),
+    stratum: stratumOf(taxonomy, example.task_category, difficulty),
     decided_by: decidedBy,
     prompt_tokens: promptTokens,
   };

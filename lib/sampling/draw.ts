@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The rank of a candidate: SHA-256 of `seed:id`, as hex. Ranking by a keyed hash instead of
@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
  * ranks below it.
  */
 export function rankKey(seed: number, id: string): string {
-  return createHash('sha256').update(`${seed}:${id}`).digest('hex');
+  return hash('sha256', `${seed}:${id}`, 'hex');
 }
 
 /** The `count` lowest-ranked ids (ties, which need a SHA-256 collision, fall back to the id). */

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { InvalidInputError, type Issue } from '../errors.ts';
+import { InvalidInputError, formatIssue, type Issue } from '../errors.ts';
 import { readJsonl } from '../io/jsonl.ts';
 import { validateAgainst } from '../config/schema.ts';
 import type { SignalName } from '../config/taxonomy.ts';
@@ -20,7 +21,12 @@ export interface PoolExample {
 
 export interface Location {
   file: string;
+  /** Index of the file in the pool's file list (name order). */
+  fileIndex: number;
   line: number;
+  /** Byte offset and length of the record's line, to read it again without scanning the pool. */
+  offset: number;
+  length: number;
 }
 
 /** The pool's JSONL files in name order, so the same folder always reads the same way. */
@@ -32,14 +38,43 @@ export function poolFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
-export interface PoolScan {
-  count: number;
-  issues: Issue[];
+/** What a scan learned about the pool as a whole: its files (with their SHA-256), size and newest record. */
+export interface PoolSummary {
+  files: { path: string; bytes: number; sha256: string }[];
+  records: number;
   /** The newest `created_at`, the default source of reproducible timestamps. */
-  newestCreatedAt: string | null;
+  newest_created_at: string | null;
+}
+
+export interface PoolScan extends PoolSummary {
+  issues: Issue[];
 }
 
 const MAX_ISSUES = 1000;
+
+/** Validate one parsed record: the schema, then the category. Absent optional fields are filled. */
+export function checkRecord(value: unknown, file: string, line: number, categories: ReadonlySet<string>): { example?: PoolExample; issues: Issue[] } {
+  const issues = validateAgainst('pool-record', value, file, line);
+  if (issues.length) return { issues };
+  const record = value as PoolExample;
+  if (!categories.has(record.task_category)) {
+    return { issues: [{ file, line, field: 'task_category', message: `unknown category "${record.task_category}"; the taxonomy has ${[...categories].join(', ')}` }] };
+  }
+  return {
+    issues: [],
+    example: {
+      id: record.id,
+      prompt: record.prompt,
+      reference: record.reference ?? null,
+      task_category: record.task_category,
+      signals: record.signals ?? {},
+      capabilities: record.capabilities ?? [],
+      labels: record.labels ?? {},
+      source: record.source ?? '',
+      created_at: record.created_at,
+    },
+  };
+}
 
 /**
  * Read and validate every record of the pool, handing each valid one to `visit`. Problems are
@@ -55,70 +90,131 @@ export function scanPool(
   onProgress?: (records: number) => void,
 ): PoolScan {
   const issues: Issue[] = [];
-  const firstSeen = new Map<string, string>();
-  let count = 0;
+  // id → where it was first seen, packed as fileIndex × 2³² + line to keep a million entries small.
+  const firstSeen = new Map<string, number>();
+  const files: PoolSummary['files'] = [];
+  let records = 0;
   let newest: string | null = null;
   let newestMs = -Infinity;
-  const files = poolFiles(dir);
+  const paths = poolFiles(dir);
   const dirName = relative(root, dir) || dir;
-  if (files.length === 0) issues.push({ file: dirName, message: 'holds no *.jsonl files: the pool is empty' });
-  for (const path of files) {
+  if (paths.length === 0) issues.push({ file: dirName, message: 'holds no *.jsonl files: the pool is empty' });
+  paths.forEach((path, fileIndex) => {
     const file = relative(root, path) || path;
-    for (const entry of readJsonl(path, file)) {
-      if (issues.length >= MAX_ISSUES) break;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const onChunk = (chunk: Uint8Array) => {
+      hash.update(chunk);
+      bytes += chunk.byteLength;
+    };
+    for (const entry of readJsonl(path, file, onChunk)) {
+      if (issues.length >= MAX_ISSUES) continue; // keep reading so the hash covers the whole file
       if (entry.issue) {
         issues.push(entry.issue);
         continue;
       }
-      const { line, value } = entry;
-      const problems = validateAgainst('pool-record', value, file, line);
-      if (problems.length) {
+      const { line, offset, length } = entry;
+      const { example, issues: problems } = checkRecord(entry.value, file, line, categories);
+      if (!example) {
         issues.push(...problems);
         continue;
       }
-      const record = value as PoolExample;
-      if (!categories.has(record.task_category)) {
-        issues.push({ file, line, field: 'task_category', message: `unknown category "${record.task_category}"; the taxonomy has ${[...categories].join(', ')}` });
-        continue;
-      }
-      const previous = firstSeen.get(record.id);
+      const previous = firstSeen.get(example.id);
       if (previous !== undefined) {
-        issues.push({ file, line, field: 'id', message: `duplicate id "${record.id}" (first at ${previous})` });
+        const firstPath = paths[Math.floor(previous / 2 ** 32)];
+        const at = `${relative(root, firstPath) || firstPath}:${previous % 2 ** 32}`;
+        issues.push({ file, line, field: 'id', message: `duplicate id "${example.id}" (first at ${at})` });
         continue;
       }
-      firstSeen.set(record.id, `${file}:${line}`);
-      if (record.created_at) {
-        const ms = Date.parse(record.created_at);
+      firstSeen.set(example.id, fileIndex * 2 ** 32 + line);
+      if (example.created_at) {
+        const ms = Date.parse(example.created_at);
         if (ms > newestMs) {
           newestMs = ms;
           newest = new Date(ms).toISOString();
         }
       }
-      count++;
-      if (onProgress && count % 100_000 === 0) onProgress(count);
-      visit(
-        {
-          id: record.id,
-          prompt: record.prompt,
-          reference: record.reference ?? null,
-          task_category: record.task_category,
-          signals: record.signals ?? {},
-          capabilities: record.capabilities ?? [],
-          labels: record.labels ?? {},
-          source: record.source ?? '',
-          created_at: record.created_at,
-        },
-        { file, line },
-      );
+      records++;
+      if (onProgress && records % 100_000 === 0) onProgress(records);
+      visit(example, { file, fileIndex, line, offset, length });
     }
-  }
-  if (files.length && count === 0 && issues.length === 0) issues.push({ file: dirName, message: 'holds no records: the pool is empty' });
-  return { count, issues, newestCreatedAt: newest };
+    files.push({ path: file, bytes, sha256: hash.digest('hex') });
+  });
+  if (paths.length && records === 0 && issues.length === 0) issues.push({ file: dirName, message: 'holds no records: the pool is empty' });
+  return { files, records, newest_created_at: newest, issues };
 }
 
 /** scanPool that throws InvalidInputError listing every problem. */
-export function readPoolOrThrow(...args: Parameters<typeof scanPool>): PoolScan {
-  const scan = scanPool(...args);
-  if (scan.issues.length) throw new InvalidInputError(scan.issues);
-  return scan;
+export function readPoolOrThrow(...args: Parameters<typeof scanPool>): PoolSummary {
+  const { issues, ...summary } = scanPool(...args);
+  if (issues.length) throw new InvalidInputError(issues);
+  return summary;
+}
+
+export class PoolChangedError extends InvalidInputError {
+  constructor(detail: string) {
+    super([{ file: 'datasets/pool', message: `changed since classify ran (${detail}): run \`evalset classify\` (or \`dvc repro\`) again` }]);
+  }
+}
+
+/** Check that the pool's files are the ones a scan summarised, byte for byte. */
+export function verifyPool(root: string, dir: string, summary: PoolSummary): void {
+  const now = poolFiles(dir).map((p) => relative(root, p) || p);
+  const before = summary.files.map((f) => f.path);
+  if (now.join('\n') !== before.join('\n')) throw new PoolChangedError(`files were ${before.join(', ')}; now ${now.join(', ')}`);
+  for (const f of summary.files) {
+    const hash = createHash('sha256');
+    for (const chunk of readChunks(join(root, f.path))) hash.update(chunk);
+    if (hash.digest('hex') !== f.sha256) throw new PoolChangedError(`${f.path} differs`);
+  }
+}
+
+function* readChunks(path: string): Generator<Uint8Array> {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(8 << 20);
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) yield buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Read records back by position (after verifyPool), so that drawing a sample does not re-parse a
+ * pool it has already validated. Each record is checked again, and must carry the id it was indexed under.
+ */
+export function readRecordsAt(
+  root: string,
+  summary: PoolSummary,
+  wanted: readonly { id: string; fileIndex: number; line: number; offset: number; length: number }[],
+  categories: ReadonlySet<string>,
+): PoolExample[] {
+  const out: PoolExample[] = [];
+  const byFile = [...wanted].sort((a, b) => a.fileIndex - b.fileIndex || a.offset - b.offset);
+  let fd = -1;
+  let open = -1;
+  try {
+    for (const w of byFile) {
+      if (w.fileIndex !== open) {
+        if (fd >= 0) closeSync(fd);
+        fd = openSync(join(root, summary.files[w.fileIndex].path), 'r');
+        open = w.fileIndex;
+      }
+      const buf = Buffer.allocUnsafe(w.length);
+      readSync(fd, buf, 0, w.length, w.offset);
+      const file = summary.files[w.fileIndex].path;
+      let value: unknown;
+      try {
+        value = JSON.parse(buf.toString('utf8'));
+      } catch {
+        throw new PoolChangedError(`${file}:${w.line} is not the record indexed there`);
+      }
+      const { example, issues } = checkRecord(value, file, w.line, categories);
+      if (!example || example.id !== w.id) throw new PoolChangedError(issues.length ? formatIssue(issues[0]) : `${file} holds another record where ${w.id} was`);
+      out.push(example);
+    }
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  return out;
 }

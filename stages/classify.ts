@@ -8,12 +8,12 @@ import { toJsonl } from '../lib/io/jsonl.ts';
 import { columnValues, columnsToArrowTable, encodeParquet, readParquetFile, type ColumnSpec } from '../lib/io/parquet.ts';
 import { classifyExample, loadTokenCounter } from '../lib/sampling/classify.ts';
 import { readPoolOrThrow, type PoolSummary } from '../lib/sampling/pool.ts';
-import { reclassifications, type PriorAssignment } from '../lib/sampling/registry.ts';
+import { reclassifications, type PriorAssignment, type Reclassification } from '../lib/sampling/registry.ts';
 
 /**
  * The assignment table, one row per pool example sorted by id. Besides the stratum it records where
- * the example's line is in the pool (file, line, byte offset and length), so that the sample stage
- * reads back only the examples it draws.
+ * the example's line is in the pool (file index into interim/pool.json, line, byte offset and
+ * length), so that the sample stage reads back only the examples it draws.
  */
 export const ASSIGNMENT_COLUMNS: ColumnSpec = {
   id: 'string',
@@ -23,10 +23,10 @@ export const ASSIGNMENT_COLUMNS: ColumnSpec = {
   decided_by: 'string',
   prompt_tokens: 'int32?',
   taxonomy_version: 'string',
-  pool_file: 'string',
-  pool_line: 'float64',
+  pool_file: 'int32',
+  pool_line: 'int32',
   pool_offset: 'float64',
-  pool_length: 'float64',
+  pool_length: 'int32',
 };
 
 export interface ClassifySummary {
@@ -53,7 +53,7 @@ export async function runClassify(root: string, onProgress?: (n: number) => void
       cols.stratum.push(a.stratum);
       cols.decided_by.push(a.decided_by);
       cols.prompt_tokens.push(a.prompt_tokens);
-      cols.pool_file.push(at.file);
+      cols.pool_file.push(at.fileIndex);
       cols.pool_line.push(at.line);
       cols.pool_offset.push(at.offset);
       cols.pool_length.push(at.length);
@@ -67,19 +67,23 @@ export async function runClassify(root: string, onProgress?: (n: number) => void
   for (const [name, values] of Object.entries(cols)) sorted[name] = Array.from(order, (i) => values[i]);
   sorted.taxonomy_version = Array(ids.length).fill(taxonomy.version);
 
-  // The previous table is a persisted DVC output, so it is still here when the stage re-runs.
-  const previous = new Map<string, PriorAssignment>();
-  if (existsSync(paths.assignments)) {
-    const table = readParquetFile(paths.assignments);
-    const [pIds, pStrata, pVersions] = ['id', 'stratum', 'taxonomy_version'].map((c) => columnValues(table, c) as string[]);
-    pIds.forEach((id, i) => previous.set(id, { stratum: pStrata[i], taxonomy_version: pVersions[i] }));
-  }
-  const current = (sorted.id as string[]).map((id, i) => ({ id, stratum: sorted.stratum[i] as string }));
+  // The previous table is a persisted DVC output, so it is still here when the stage re-runs. Moves
+  // are recorded between taxonomy versions: under the same version there is nothing to compare.
   const registryBefore = existsSync(paths.registry) ? readFileSync(paths.registry, 'utf8') : '';
-  // The registry is written before the table; a run killed in between finds the same moves again
-  // next time, and the ones already recorded are not appended twice.
-  const recorded = new Set(registryBefore.split('\n').filter(Boolean));
-  const moves = reclassifications(previous, current, taxonomy.version).filter((m) => !recorded.has(toJsonl([m]).trimEnd()));
+  let moves: Reclassification[] = [];
+  const previousVersion = existsSync(paths.assignments)
+    ? (columnValues(readParquetFile(paths.assignments, { columns: ['taxonomy_version'], limit: 1 }), 'taxonomy_version')[0] as string | undefined)
+    : undefined;
+  if (previousVersion !== undefined && previousVersion !== taxonomy.version) {
+    const table = readParquetFile(paths.assignments, { columns: ['id', 'stratum', 'taxonomy_version'] });
+    const [pIds, pStrata, pVersions] = ['id', 'stratum', 'taxonomy_version'].map((c) => columnValues(table, c) as string[]);
+    const previous = new Map<string, PriorAssignment>(pIds.map((id, i) => [id, { stratum: pStrata[i], taxonomy_version: pVersions[i] }]));
+    const current = (sorted.id as string[]).map((id, i) => ({ id, stratum: sorted.stratum[i] as string }));
+    // The registry is written before the table; a run killed in between finds the same moves again
+    // next time, and the ones already recorded are not appended twice.
+    const recorded = new Set(registryBefore.split('\n').filter(Boolean));
+    moves = reclassifications(previous, current, taxonomy.version).filter((m) => !recorded.has(toJsonl([m]).trimEnd()));
+  }
 
   const table = encodeParquet(columnsToArrowTable(ASSIGNMENT_COLUMNS, sorted));
   if (moves.length || !existsSync(paths.registry)) writeAtomic(paths.registry, registryBefore + toJsonl(moves));

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { datasetParams, loadParams, sampleParamsOf, DEFAULT_BALANCE_THRESHOLD } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
-import { loadTaxonomy } from '../lib/config/taxonomy.ts';
+import { loadTaxonomy, strataOf } from '../lib/config/taxonomy.ts';
 import { ImbalancedDatasetError, InvalidInputError } from '../lib/errors.ts';
 import { writeAllAtomic } from '../lib/io/atomic.ts';
 import { digest, sha256 } from '../lib/io/hash.ts';
@@ -31,10 +31,11 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   }
   const pool = JSON.parse(readFileSync(paths.poolSummary, 'utf8')) as PoolSummary;
   verifyPool(root, paths.pool, pool);
-  const table = readParquetFile(paths.assignments);
-  const col = (name: string) => columnValues(table, name);
-  const [ids, strata, difficulties, files] = (['id', 'stratum', 'difficulty', 'pool_file'] as const).map((c) => col(c) as string[]);
-  const [lines, offsets, lengths] = (['pool_line', 'pool_offset', 'pool_length'] as const).map((c) => col(c) as number[]);
+  const columns = ['id', 'stratum', 'pool_file', 'pool_line', 'pool_offset', 'pool_length'];
+  const table = readParquetFile(paths.assignments, { columns });
+  const [ids, strata] = columns.slice(0, 2).map((c) => columnValues(table, c) as string[]);
+  const [files, lines, offsets, lengths] = columns.slice(2).map((c) => columnValues(table, c) as number[]);
+  const axes = strataOf(taxonomy);
   const byStratum = new Map<string, number[]>();
   strata.forEach((stratum, i) => {
     const list = byStratum.get(stratum);
@@ -51,7 +52,6 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     allowPoolLimited: params.allow_pool_limited ?? true,
   });
 
-  const fileIndex = new Map(pool.files.map((f, i) => [f.path, i]));
   const selected: number[] = [];
   for (const s of allocation.strata) {
     const rows = byStratum.get(s.stratum) ?? [];
@@ -61,10 +61,10 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const examples = readRecordsAt(
     root,
     pool,
-    selected.map((i) => ({ id: ids[i], fileIndex: fileIndex.get(files[i])!, line: lines[i], offset: offsets[i], length: lengths[i] })),
+    selected.map((i) => ({ id: ids[i], fileIndex: files[i], line: lines[i], offset: offsets[i], length: lengths[i] })),
     new Set(taxonomy.categories.map((c) => c.id)),
   );
-  const assigned = new Map(selected.map((i) => [ids[i], { stratum: strata[i], difficulty: difficulties[i] }]));
+  const assigned = new Map(selected.map((i) => [ids[i], { stratum: strata[i], difficulty: axes.get(strata[i])!.difficulty }]));
   const rows = datasetRows(examples, assigned);
 
   const threshold = params.balance?.threshold ?? DEFAULT_BALANCE_THRESHOLD;

@@ -59,7 +59,7 @@ describe('taxonomy as configuration', () => {
       signal.thresholds.push(signal.thresholds[signal.thresholds.length - 1] * 1.6);
     }
     const extended = parseTaxonomy(JSON.stringify(json), 't.json');
-    expect(strataOf(extended)).toHaveLength(6 * 4);
+    expect(strataOf(extended).size).toBe(6 * 4);
     const a = classifyExample({ ...example({ failure_rate: 0.99 }), task_category: 'translation' }, extended, never);
     expect(a.stratum).toBe('translation×expert');
   });

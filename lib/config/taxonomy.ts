@@ -24,9 +24,9 @@ export function stratumId(category: string, difficulty: string): string {
   return `${category}${STRATUM_SEPARATOR}${difficulty}`;
 }
 
-/** Every stratum of the taxonomy, categories in their declared order, then levels in theirs. */
-export function strataOf(taxonomy: Taxonomy): string[] {
-  return taxonomy.categories.flatMap((c) => taxonomy.difficulty.levels.map((l) => stratumId(c.id, l.id)));
+/** Every stratum of the taxonomy with its two axes, categories in their declared order, then levels in theirs. */
+export function strataOf(taxonomy: Taxonomy): Map<string, { category: string; difficulty: string }> {
+  return new Map(taxonomy.categories.flatMap((c) => taxonomy.difficulty.levels.map((l) => [stratumId(c.id, l.id), { category: c.id, difficulty: l.id }])));
 }
 
 /** Rules the schema cannot state: unique ids, one threshold fewer than levels, ascending thresholds, known references. */

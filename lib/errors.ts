@@ -86,3 +86,15 @@ export class ImbalancedDatasetError extends EvalsetError {
     super(`dataset ${dataset}: chi-squared balance check p = ${pValue.toPrecision(4)} < ${threshold}`);
   }
 }
+
+/** The declared dataset version is not the one the semver bump rules require. */
+export class SemverViolationError extends EvalsetError {
+  readonly exitCode = 1;
+  readonly hint: string;
+  constructor(readonly violation: string, readonly diffSummary: string, expected: string | null) {
+    super(`${violation}\nChanges:\n${diffSummary}`);
+    this.hint = expected
+      ? `Set the dataset's \`version\` in params.yaml to ${expected}, run \`dvc repro\`, and stage the result.`
+      : 'Set a valid `version` in params.yaml.';
+  }
+}

@@ -14,7 +14,7 @@ import { reproducibleTimestamp } from '../lib/provenance/timestamp.ts';
 import { CODE_PATHS, toolVersions } from '../lib/provenance/tools.ts';
 import type { SampleMeta } from '../lib/provenance/meta.ts';
 import { allocateStrata } from '../lib/sampling/allocate.ts';
-import { contentHash, datasetRows, encodeDataset, manifestLine } from '../lib/sampling/dataset.ts';
+import { DATASET_COLUMNS, contentHash, datasetRows, encodeDataset, manifestLine } from '../lib/sampling/dataset.ts';
 import { drawLowest } from '../lib/sampling/draw.ts';
 import { readRecordsAt, verifyPool, type PoolSummary } from '../lib/sampling/pool.ts';
 import { strataRequests, targetShares } from '../lib/sampling/targets.ts';
@@ -116,6 +116,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
       threshold,
       imbalanced,
     },
+    columns: DATASET_COLUMNS,
     files: { 'data.parquet': { sha256: sha256(data), bytes: data.byteLength, rows: rows.length } },
     content_hash: contentHash(rows),
     manifest_sha256: sha256(manifest),

@@ -1,11 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-
-function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  return execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+import { git, isGitRepository } from './git.ts';
 
 /**
  * The git object id of each path as it stands in the working tree (untracked files included,
@@ -14,11 +10,7 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
  * Returns null outside a git repository.
  */
 export function workingTreeObjectIds(root: string, paths: readonly string[]): Record<string, string> | null {
-  try {
-    git(root, ['rev-parse', '--is-inside-work-tree']);
-  } catch {
-    return null;
-  }
+  if (!isGitRepository(root)) return null;
   const dir = mkdtempSync(join(tmpdir(), 'evalset-index-'));
   try {
     const index = join(dir, 'index');

@@ -26,6 +26,8 @@ export interface SampleMeta {
   pool_limited: string[];
   warnings: string[];
   balance: { test: string; statistic: number; df: number; p_value: number; threshold: number; imbalanced: boolean };
+  /** The column schema of data.parquet, so a schema change is visible from git alone. */
+  columns: Record<string, string>;
   files: Record<string, { sha256: string; bytes: number; rows: number }>;
   content_hash: string;
   manifest_sha256: string;

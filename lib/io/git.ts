@@ -1,0 +1,16 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** Run git and return its trimmed stdout; throws with git's stderr on failure. */
+export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  return execFileSync('git', args, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** A file's content at a revision (`HEAD`, a tag, or '' for the index), or null where it does not exist. */
+export function gitShow(cwd: string, rev: string, path: string): string | null {
+  const r = spawnSync('git', ['show', `${rev}:${path}`], { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  return r.status === 0 ? r.stdout : null;
+}
+
+export function isGitRepository(cwd: string): boolean {
+  return spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd, stdio: 'ignore' }).status === 0;
+}

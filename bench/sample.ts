@@ -17,7 +17,19 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -86,14 +98,59 @@ const LEVEL_WEIGHTS: Record<string, [number, number, number]> = {
   'code-generation': [28, 27, 12],
   'creative-writing': [30, 15, 3],
 };
-const PREFIX: Record<string, string> = { summarization: 'sum', extraction: 'ext', reasoning: 'rsn', 'code-generation': 'code', 'creative-writing': 'cw' };
+const PREFIX: Record<string, string> = {
+  summarization: 'sum',
+  extraction: 'ext',
+  reasoning: 'rsn',
+  'code-generation': 'code',
+  'creative-writing': 'cw',
+};
 
-const companies = ['Northwind Logistics', 'Helio Pharma', 'Brightline Transit', 'Arcadia Foods', 'Keystone Mutual', 'Lumen Grid', 'Orchard Health', 'Tessellate Labs', 'Cobalt Freight', 'Ridgeway Bank'];
-const people = ['Maria Okafor', 'Daniel Reyes', 'Priya Natarajan', 'Tomasz Nowak', 'Aiko Tanaka', 'Samuel Greene', 'Fatima Haddad', 'Lucas Moreau', 'Ingrid Holm', 'Kwame Mensah'];
+const companies = [
+  'Northwind Logistics',
+  'Helio Pharma',
+  'Brightline Transit',
+  'Arcadia Foods',
+  'Keystone Mutual',
+  'Lumen Grid',
+  'Orchard Health',
+  'Tessellate Labs',
+  'Cobalt Freight',
+  'Ridgeway Bank',
+];
+const people = [
+  'Maria Okafor',
+  'Daniel Reyes',
+  'Priya Natarajan',
+  'Tomasz Nowak',
+  'Aiko Tanaka',
+  'Samuel Greene',
+  'Fatima Haddad',
+  'Lucas Moreau',
+  'Ingrid Holm',
+  'Kwame Mensah',
+];
 const cities = ['Rotterdam', 'Lagos', 'Denver', 'Osaka', 'Valparaíso', 'Leeds', 'Pune', 'Tallinn', 'Montréal', 'Brisbane'];
 const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const documents = ['quarterly earnings call transcript', 'city council meeting minutes', 'software incident postmortem', 'clinical trial press release', 'customer support thread', 'product launch memo', 'board meeting summary'];
-const fields = ['invoice number', 'due date', 'total amount', 'customer name', 'shipping address', 'order id', 'contract start date', 'policy number'];
+const documents = [
+  'quarterly earnings call transcript',
+  'city council meeting minutes',
+  'software incident postmortem',
+  'clinical trial press release',
+  'customer support thread',
+  'product launch memo',
+  'board meeting summary',
+];
+const fields = [
+  'invoice number',
+  'due date',
+  'total amount',
+  'customer name',
+  'shipping address',
+  'order id',
+  'contract start date',
+  'policy number',
+];
 const languages = ['Python', 'TypeScript', 'Go', 'Rust', 'Java', 'SQL', 'Kotlin'];
 const codeTasks = [
   'parses an ISO 8601 duration and returns the number of seconds',
@@ -106,7 +163,15 @@ const codeTasks = [
   'implements an LRU cache with a fixed capacity',
 ];
 const forms = ['sonnet', 'haiku sequence', 'short story', 'villanelle', 'diary entry', 'dialogue', 'fable', 'limerick'];
-const themes = ['a lighthouse keeper who loses the light', 'the last tram of the night', 'a city where it never stops raining', 'an apology written a decade too late', 'two rivals sharing a lift', 'a garden kept alive during a drought', 'a robot learning to whistle'];
+const themes = [
+  'a lighthouse keeper who loses the light',
+  'the last tram of the night',
+  'a city where it never stops raining',
+  'an apology written a decade too late',
+  'two rivals sharing a lift',
+  'a garden kept alive during a drought',
+  'a robot learning to whistle',
+];
 const extras = [
   ' Keep the answer under 120 words.',
   ' Use plain language suitable for a general audience.',
@@ -182,9 +247,21 @@ function shape(r: Rng, prompt: string): string {
  * exceed the length of the prompt text shown here.
  */
 function signalsFor(r: Rng, level: number): Record<string, number> {
-  const failure = [[0, 0.19], [0.2, 0.49], [0.5, 1]][level];
-  const steps = [[1, 2], [3, 5], [6, 12]][level];
-  const tokens = [[20, 249], [250, 799], [800, 4000]][level];
+  const failure = [
+    [0, 0.19],
+    [0.2, 0.49],
+    [0.5, 1],
+  ][level];
+  const steps = [
+    [1, 2],
+    [3, 5],
+    [6, 12],
+  ][level];
+  const tokens = [
+    [20, 249],
+    [250, 799],
+    [800, 4000],
+  ][level];
   const mode = r.int(0, 9);
   if (mode <= 3) {
     const signals: Record<string, number> = { failure_rate: r.float(failure[0], failure[1]) };
@@ -325,7 +402,8 @@ function timed(command: string, args: string[]): Promise<Measurement> {
 
 /** A fresh output state, so every run of classify does the same work (no previous table to compare with). */
 function resetOutputs(root: string): void {
-  for (const p of ['interim', 'evalsets', 'reports', 'peer', join('taxonomy', 'registry.jsonl')]) rmSync(join(root, p), { recursive: true, force: true });
+  for (const p of ['interim', 'evalsets', 'reports', 'peer', join('taxonomy', 'registry.jsonl')])
+    rmSync(join(root, p), { recursive: true, force: true });
 }
 
 /** Both sides must have put every candidate in the stratum it was generated for: else the comparison is void. */
@@ -350,7 +428,7 @@ const median = (xs: number[]): number => {
 function summarise(runs: Measurement[]) {
   return {
     wall_s: Number(median(runs.map((m) => m.wall_s)).toFixed(3)),
-    peak_rss_mb: Number((median(runs.map((m) => m.maxrss_kib)) * 1024 / 1e6).toFixed(1)),
+    peak_rss_mb: Number(((median(runs.map((m) => m.maxrss_kib)) * 1024) / 1e6).toFixed(1)),
     rows: runs[0].rows,
     steps_s: Object.fromEntries(Object.keys(runs[0].steps).map((k) => [k, Number(median(runs.map((m) => m.steps[k] ?? 0)).toFixed(3))])),
     runs: runs.map((m) => ({ wall_s: Number(m.wall_s.toFixed(3)), peak_rss_mb: Number(((m.maxrss_kib * 1024) / 1e6).toFixed(1)) })),
@@ -418,7 +496,11 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     } else {
       const row = (name: string, s: typeof e) =>
-        `${name.padEnd(9)} ${s.wall_s.toFixed(2).padStart(8)} ${s.peak_rss_mb.toFixed(0).padStart(9)} ${String(s.rows).padStart(8)}   ${Object.entries(s.steps_s).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`;
+        `${name.padEnd(9)} ${s.wall_s.toFixed(2).padStart(8)} ${s.peak_rss_mb.toFixed(0).padStart(9)} ${String(s.rows).padStart(8)}   ${Object.entries(
+          s.steps_s,
+        )
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(', ')}`;
       const lines = [
         `pool ${options.pool.toLocaleString('en')} candidates, sample ${SIZE.toLocaleString('en')}, ${options.runs === 1 ? '1 run' : `median of ${options.runs} runs`}; ${result.machine.cores} cores, node ${result.machine.node}, python ${result.machine.python} (pandas ${result.machine.pandas}, pyarrow ${result.machine.pyarrow})`,
         '',

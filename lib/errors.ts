@@ -52,7 +52,12 @@ export interface StratumDeficit {
 export class PoolTooSmallError extends EvalsetError {
   readonly exitCode = 2;
   readonly hint = 'Add candidates to the deficient strata, or lower their floors (`floor` / `floors` in params.yaml).';
-  constructor(readonly dataset: string, readonly pool: number, readonly floors: number, readonly deficits: StratumDeficit[]) {
+  constructor(
+    readonly dataset: string,
+    readonly pool: number,
+    readonly floors: number,
+    readonly deficits: StratumDeficit[],
+  ) {
     super(
       `dataset ${dataset}: the pool holds ${pool} examples but the floors add up to ${floors}. Deficient strata:\n` +
         deficits.map((d) => `  ${d.stratum}: ${d.pool} of ${d.floor} (short by ${d.floor - d.pool})`).join('\n'),
@@ -64,7 +69,12 @@ export class PoolTooSmallError extends EvalsetError {
 export class StratumBelowMinimumError extends EvalsetError {
   readonly exitCode = 2;
   readonly hint = 'Add candidates to this stratum, lower its floor, or set `allow_pool_limited: true` for the dataset.';
-  constructor(readonly dataset: string, readonly stratum: string, readonly count: number, readonly minimum: number) {
+  constructor(
+    readonly dataset: string,
+    readonly stratum: string,
+    readonly count: number,
+    readonly minimum: number,
+  ) {
     super(`dataset ${dataset}: stratum ${stratum} has ${count} examples, below its minimum of ${minimum}`);
   }
 }
@@ -73,7 +83,11 @@ export class StratumBelowMinimumError extends EvalsetError {
 export class BudgetBelowFloorsError extends EvalsetError {
   readonly exitCode = 2;
   readonly hint = 'Raise the dataset `size` or lower the floors in params.yaml.';
-  constructor(readonly dataset: string, readonly size: number, readonly floors: number) {
+  constructor(
+    readonly dataset: string,
+    readonly size: number,
+    readonly floors: number,
+  ) {
     super(`dataset ${dataset}: size ${size} is smaller than the sum of the floors, ${floors}`);
   }
 }
@@ -82,7 +96,11 @@ export class BudgetBelowFloorsError extends EvalsetError {
 export class ImbalancedDatasetError extends EvalsetError {
   readonly exitCode = 1;
   readonly hint = 'Inspect the per-stratum counts in meta.json; adjust floors or shares, or set `balance.fail_on_imbalance: false`.';
-  constructor(readonly dataset: string, readonly pValue: number, readonly threshold: number) {
+  constructor(
+    readonly dataset: string,
+    readonly pValue: number,
+    readonly threshold: number,
+  ) {
     super(`dataset ${dataset}: chi-squared balance check p = ${pValue.toPrecision(4)} < ${threshold}`);
   }
 }
@@ -91,7 +109,11 @@ export class ImbalancedDatasetError extends EvalsetError {
 export class SemverViolationError extends EvalsetError {
   readonly exitCode = 1;
   readonly hint: string;
-  constructor(readonly violation: string, readonly diffSummary: string, expected: string | null) {
+  constructor(
+    readonly violation: string,
+    readonly diffSummary: string,
+    expected: string | null,
+  ) {
     super(`${violation}\nChanges:\n${diffSummary}`);
     this.hint = expected
       ? `Set the dataset's \`version\` in params.yaml to ${expected}, run \`dvc repro\`, and stage the result.`

@@ -55,7 +55,13 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const selected: number[] = [];
   for (const s of allocation.strata) {
     const rows = byStratum.get(s.stratum) ?? [];
-    const drawn = new Set(drawLowest(rows.map((i) => ids[i]), s.allocated, params.seed));
+    const drawn = new Set(
+      drawLowest(
+        rows.map((i) => ids[i]),
+        s.allocated,
+        params.seed,
+      ),
+    );
     for (const i of rows) if (drawn.has(ids[i])) selected.push(i);
   }
   const examples = readRecordsAt(

@@ -107,7 +107,14 @@ describe('allocateStrata', () => {
   });
 
   it('names the stratum, its count and its minimum in StratumBelowMinimumError', () => {
-    const err = attempt([{ stratum: 'a', pool: 12, share: 1, floor: 30 }, { stratum: 'b', pool: 500, share: 1, floor: 30 }], 100, false);
+    const err = attempt(
+      [
+        { stratum: 'a', pool: 12, share: 1, floor: 30 },
+        { stratum: 'b', pool: 500, share: 1, floor: 30 },
+      ],
+      100,
+      false,
+    );
     expect(err).toBeInstanceOf(StratumBelowMinimumError);
     expect((err as Error).message).toMatch(/stratum a has 12 examples, below its minimum of 30/);
   });

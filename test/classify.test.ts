@@ -13,7 +13,14 @@ const never = () => {
   throw new Error('the tokenizer must not run when a stronger signal decides');
 };
 const example = (signals: PoolExample['signals'], prompt = 'Summarize this.'): PoolExample => ({
-  id: 'e1', prompt, reference: null, task_category: 'summarization', signals, capabilities: [], labels: {}, source: '',
+  id: 'e1',
+  prompt,
+  reference: null,
+  task_category: 'summarization',
+  signals,
+  capabilities: [],
+  labels: {},
+  source: '',
 });
 
 describe('difficulty thresholds', () => {
@@ -72,7 +79,10 @@ describe('taxonomy as configuration', () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(InvalidInputError);
-      expect((err as InvalidInputError).issues[0]).toMatchObject({ file: 'taxonomy/strata.json', field: 'difficulty.signals.failure_rate.thresholds' });
+      expect((err as InvalidInputError).issues[0]).toMatchObject({
+        file: 'taxonomy/strata.json',
+        field: 'difficulty.signals.failure_rate.thresholds',
+      });
     }
   });
 });

@@ -17,9 +17,12 @@ const rowArb: fc.Arbitrary<DatasetRow> = fc.record({
 
 describe('canonical forms of a dataset row', () => {
   it('canonicalRow equals the RFC 8785 canonicalizer on every row shape', () => {
-    fc.assert(fc.property(rowArb, (row) => {
-      expect(canonicalRow(row)).toBe(canonicalJson(row));
-    }), { numRuns: 500, seed: 3 });
+    fc.assert(
+      fc.property(rowArb, (row) => {
+        expect(canonicalRow(row)).toBe(canonicalJson(row));
+      }),
+      { numRuns: 500, seed: 3 },
+    );
   });
 
   it('content_hash is the SHA-256 of the canonical {prompt, reference}', () => {

@@ -62,7 +62,10 @@ describe('end to end with real DVC and git', () => {
   it('writes Parquet rows that equal the manifest', () => {
     for (const name of ['representative', 'stress']) {
       const rows = tableRows(readParquetFile(join(repo, 'evalsets', name, 'data.parquet'))) as unknown as DatasetRow[];
-      const manifest = readFileSync(join(repo, 'evalsets', name, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const manifest = readFileSync(join(repo, 'evalsets', name, 'manifest.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(rows.map(manifestLine)).toEqual(manifest);
     }
   });
@@ -90,8 +93,15 @@ print(json.dumps({
     const out = JSON.parse(r.stdout);
     const rows = tableRows(readParquetFile(file));
     expect(out.arrow).toEqual({
-      id: 'string', prompt: 'string', reference: 'string', task_category: 'string', difficulty: 'string', stratum: 'string',
-      capabilities: 'list<element: string not null>', labels: 'string', source: 'string',
+      id: 'string',
+      prompt: 'string',
+      reference: 'string',
+      task_category: 'string',
+      difficulty: 'string',
+      stratum: 'string',
+      capabilities: 'list<element: string not null>',
+      labels: 'string',
+      source: 'string',
     });
     expect(out.duckdb).toMatchObject({ id: 'VARCHAR', capabilities: 'VARCHAR[]', labels: 'VARCHAR' });
     expect(out.pandas_rows).toBe(rows.length);
@@ -107,8 +117,19 @@ print(json.dumps({
     expect(front).toMatchObject({ pretty_name: expect.any(String), license: 'cc-by-4.0', size_categories: ['1K<n<10K'] });
     expect(front.configs[0].data_files[0]).toEqual({ split: 'test', path: 'data.parquet' });
     expect(front.dataset_info.splits[0].num_examples).toBe(1200);
-    expect(front.dataset_info.features.find((f: { name: string }) => f.name === 'capabilities')).toEqual({ name: 'capabilities', sequence: 'string' });
-    for (const needle of ['Target model family', 'Evaluation harness version', 'Expected baseline score range', '**Seed:** 1729', 'pool-limited', '## Contamination', '## Provenance']) {
+    expect(front.dataset_info.features.find((f: { name: string }) => f.name === 'capabilities')).toEqual({
+      name: 'capabilities',
+      sequence: 'string',
+    });
+    for (const needle of [
+      'Target model family',
+      'Evaluation harness version',
+      'Expected baseline score range',
+      '**Seed:** 1729',
+      'pool-limited',
+      '## Contamination',
+      '## Provenance',
+    ]) {
       expect(card).toContain(needle);
     }
   });
@@ -124,7 +145,14 @@ print(json.dumps({
     };
     try {
       expect(changed(original.replace('seed: 4242', 'seed: 4243'))).toEqual(['sample@stress']);
-      expect(changed(original.replace('harness_version: lm-evaluation-harness 0.4.9\n      baseline_range: [0.25', 'harness_version: lm-evaluation-harness 0.5.0\n      baseline_range: [0.25'))).toEqual(['card@stress']);
+      expect(
+        changed(
+          original.replace(
+            'harness_version: lm-evaluation-harness 0.4.9\n      baseline_range: [0.25',
+            'harness_version: lm-evaluation-harness 0.5.0\n      baseline_range: [0.25',
+          ),
+        ),
+      ).toEqual(['card@stress']);
     } finally {
       writeFileSync(path, original);
     }
@@ -144,7 +172,11 @@ print(json.dumps({
 describe('the pre-commit hook, installed by husky in a real repository', () => {
   it('blocks a commit whose staged params are invalid, naming line and field, and lets a valid one through', () => {
     const repo = copyOfRepository();
-    const install = run(repo, process.execPath, ['--input-type=module', '-e', "const { default: husky } = await import('husky'); process.stdout.write(husky());"]);
+    const install = run(repo, process.execPath, [
+      '--input-type=module',
+      '-e',
+      "const { default: husky } = await import('husky'); process.stdout.write(husky());",
+    ]);
     expect(install.status).toBe(0);
     expect(git(repo, 'config', 'core.hooksPath')).toBe('.husky/_');
 

@@ -34,7 +34,8 @@ describe('classifyBump', () => {
   it('minor: an example moved stratum', () => expect(bump(snap([['1', 'b×routine', 'c1', 'l1'], base[1], base[2]]))).toBe('minor'));
   it('minor: a stratum added', () => expect(bump(snap(base, { strata: ['a×routine', 'b×routine', 'c×routine'] }))).toBe('minor'));
   it('minor: a column added', () => expect(bump(snap(base, { columns: { ...COLUMNS, source: 'string' } }))).toBe('minor'));
-  it('minor beats patch when both happen', () => expect(bump(snap([['1', 'a×routine', 'c1', 'L1'], base[1], base[2], ['9', 'a×routine', 'c9', 'l9']]))).toBe('minor'));
+  it('minor beats patch when both happen', () =>
+    expect(bump(snap([['1', 'a×routine', 'c1', 'L1'], base[1], base[2], ['9', 'a×routine', 'c9', 'l9']]))).toBe('minor'));
   it('major: a stratum removed', () => expect(bump(snap(base, { strata: ['a×routine'] }))).toBe('major'));
   it('major: a stratum renamed', () => expect(bump(snap(base, { strata: ['a×routine', 'b×easy'] }))).toBe('major'));
   it('major: a column removed', () => expect(bump(snap(base, { columns: { id: 'string', prompt: 'string' } }))).toBe('major'));
@@ -59,7 +60,9 @@ describe('planRelease', () => {
 
   it('refuses an over-bump', () => {
     const plan = planRelease('d', prev(), snap([base[0], ['2', 'a×routine', 'c2', 'L2'], base[2]]), '2.0.0');
-    expect(plan.violation).toBe('version 1.3.0 → 2.0.0 declares a major bump, but only labels changed (1 example relabeled): a patch bump (1.3.1) is required');
+    expect(plan.violation).toBe(
+      'version 1.3.0 → 2.0.0 declares a major bump, but only labels changed (1 example relabeled): a patch bump (1.3.1) is required',
+    );
   });
 
   it('refuses a version that did not move when the examples changed', () => {
@@ -69,7 +72,9 @@ describe('planRelease', () => {
 
   it('refuses a bump when nothing changed', () => {
     const plan = planRelease('d', prev(), snap(base), '1.3.1');
-    expect(plan.violation).toBe('version 1.3.0 → 1.3.1 declares a patch bump, but nothing changed since eval-dataset/d/v1.3.0: the version must stay 1.3.0');
+    expect(plan.violation).toBe(
+      'version 1.3.0 → 1.3.1 declares a patch bump, but nothing changed since eval-dataset/d/v1.3.0: the version must stay 1.3.0',
+    );
   });
 
   it('refuses skipping a version', () => expect(planRelease('d', prev(), snap([...base, ['4', 'a×routine', 'c4', 'l4']]), '1.5.0').ok).toBe(false));
@@ -81,7 +86,11 @@ describe('planRelease', () => {
   });
 
   it('summarises the diff per stratum', () => {
-    const after = snap([['1', 'b×routine', 'c1', 'l1'], ['2', 'a×routine', 'c2', 'L2'], ['4', 'b×routine', 'c4', 'l4']]);
+    const after = snap([
+      ['1', 'b×routine', 'c1', 'l1'],
+      ['2', 'a×routine', 'c2', 'L2'],
+      ['4', 'b×routine', 'c4', 'l4'],
+    ]);
     const diff = diffSnapshots(snap(base), after);
     expect(diff.strata['a×routine']).toEqual({ added: 0, removed: 0, changed: 0, moved_in: 0, moved_out: 1, relabeled: 1 });
     expect(diff.strata['b×routine']).toEqual({ added: 1, removed: 1, changed: 0, moved_in: 1, moved_out: 0, relabeled: 0 });

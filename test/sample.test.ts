@@ -76,7 +76,10 @@ describe('outputs', () => {
     await runClassify(dir);
     const meta = await runSample(dir, 'stress');
     const rows = tableRows(readParquetFile(join(dir, 'evalsets', 'stress', 'data.parquet')));
-    const manifest = readFileSync(join(dir, 'evalsets', 'stress', 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const manifest = readFileSync(join(dir, 'evalsets', 'stress', 'manifest.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(manifest.map((m) => m.id)).toEqual(rows.map((r) => r.id));
     expect(manifest.map((m) => m.stratum)).toEqual(rows.map((r) => r.stratum));
     expect([...manifest.map((m) => m.id)].sort()).toEqual(manifest.map((m) => m.id));
@@ -91,7 +94,10 @@ describe('outputs', () => {
     const dir = workspace();
     writePool(dir, pool);
     expect(evalset(['--root', dir, 'classify']).status).toBe(0);
-    const newest = pool.map((e) => e.created_at!).sort().at(-1)!;
+    const newest = pool
+      .map((e) => e.created_at!)
+      .sort()
+      .at(-1)!;
     const plain = JSON.parse(evalset(['--root', dir, '--json', 'sample', '-d', 'stress'], { env: { SOURCE_DATE_EPOCH: '' } }).stdout);
     expect(plain.timestamp).toBe(new Date(newest).toISOString());
     const pinned = JSON.parse(evalset(['--root', dir, '--json', 'sample', '-d', 'stress'], { env: { SOURCE_DATE_EPOCH: '1700000000' } }).stdout);
@@ -114,18 +120,29 @@ describe('outputs', () => {
     const summary = await runClassify(dir);
     const moved = pool.filter((e) => e.signals.failure_rate !== undefined && e.signals.failure_rate >= 0.5 && e.signals.failure_rate < 0.6);
     expect(summary.reclassified).toBe(moved.length);
-    const lines = readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.id)).toEqual(moved.map((e) => e.id).sort());
     expect(lines[0]).toMatchObject({ taxonomy_version: '1.1.0', previous_taxonomy_version: '1.0.0' });
     expect(lines[0].old).toMatch(/×adversarial$/);
     expect(lines[0].new).toMatch(/×moderate$/);
     // Append-only: running again with nothing new adds nothing.
     await runClassify(dir);
-    expect(readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8').trim().split('\n')).toHaveLength(lines.length);
+    expect(
+      readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(lines.length);
     // A run killed after the registry was written but before the table: the moves are not recorded twice.
     writeFile(assignmentsPath, oldAssignments);
     expect((await runClassify(dir)).reclassified).toBe(0);
-    expect(readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8').trim().split('\n')).toHaveLength(lines.length);
+    expect(
+      readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(lines.length);
   });
 });
 
@@ -139,9 +156,12 @@ describe('bad input', () => {
     return dir;
   };
   const outputs = (dir: string) =>
-    ['interim/strata.parquet', 'evalsets/representative/data.parquet', 'evalsets/representative/manifest.jsonl', 'evalsets/representative/meta.json'].map(
-      (f) => (existsSync(join(dir, f)) ? sha256File(join(dir, f)) : 'absent'),
-    );
+    [
+      'interim/strata.parquet',
+      'evalsets/representative/data.parquet',
+      'evalsets/representative/manifest.jsonl',
+      'evalsets/representative/meta.json',
+    ].map((f) => (existsSync(join(dir, f)) ? sha256File(join(dir, f)) : 'absent'));
   const line = (e: object) => JSON.stringify(e) + '\n';
   const base = { id: 'bad-1', prompt: 'Summarize the text.', task_category: 'summarization' };
 
@@ -151,7 +171,11 @@ describe('bad input', () => {
     ['a mistyped field', line({ ...base, signals: { failure_rate: 'high' } }), /zz\.jsonl:1: signals\.failure_rate: must be number/],
     ['an out-of-range signal', line({ ...base, signals: { failure_rate: 1.5 } }), /zz\.jsonl:1: signals\.failure_rate: must be <= 1/],
     ['an unknown category', line({ ...base, task_category: 'poetry' }), /zz\.jsonl:1: task_category: unknown category "poetry"/],
-    ['a duplicate id', line({ ...base, id: "code-0001" }), new RegExp(`zz\\.jsonl:1: id: duplicate id "code-0001" \\(first at datasets/pool/pool\\.jsonl:\\d+\\)`)],
+    [
+      'a duplicate id',
+      line({ ...base, id: 'code-0001' }),
+      new RegExp(`zz\\.jsonl:1: id: duplicate id "code-0001" \\(first at datasets/pool/pool\\.jsonl:\\d+\\)`),
+    ],
   ];
   for (const [what, text, message] of cases) {
     it(`rejects ${what} with exit 2, file:line:field, and leaves every output as it was`, () => {
@@ -196,7 +220,10 @@ describe('bad input', () => {
     writeFile(join(dir, 'params.yaml'), readFileSync(join(dir, 'params.yaml'), 'utf8').replace('seed: 1729', 'seed: many'));
     const r = evalset(['--root', dir, 'sample', '-d', 'representative']);
     expect(r.status).toBe(2);
-    const expectedLine = readFileSync(join(dir, 'params.yaml'), 'utf8').split('\n').findIndex((l) => l.includes('seed: many')) + 1;
+    const expectedLine =
+      readFileSync(join(dir, 'params.yaml'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('seed: many')) + 1;
     expect(r.stderr).toContain(`params.yaml:${expectedLine}: datasets.representative.seed: must be integer`);
     expect(outputs(dir)).toEqual(before);
   });
@@ -208,7 +235,10 @@ describe('bad input', () => {
     writeFile(path, readFileSync(path, 'utf8').replace('"default": "moderate"', '"default": "hard"'));
     const r = evalset(['--root', dir, 'validate']);
     expect(r.status).toBe(2);
-    const line = readFileSync(path, 'utf8').split('\n').findIndex((l) => l.includes('"default": "hard"')) + 1;
+    const line =
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('"default": "hard"')) + 1;
     expect(r.stdout).toContain(`taxonomy/strata.json:${line}: difficulty.default: "hard" is not one of the levels routine, moderate, adversarial`);
     expect(evalset(['--root', dir, 'classify']).status).toBe(2);
     expect(outputs(dir)).toEqual(before);
@@ -221,7 +251,12 @@ describe('bad input', () => {
     const r = evalset(['--root', dir, '--json', 'validate']);
     expect(r.status).toBe(2);
     const report = JSON.parse(r.stdout);
-    expect(report.issues.map((i: { line: number; field?: string }) => `${i.line}:${i.field ?? ''}`)).toEqual(['1:task_category', '2:', '3:prompt', '3:task_category']);
+    expect(report.issues.map((i: { line: number; field?: string }) => `${i.line}:${i.field ?? ''}`)).toEqual([
+      '1:task_category',
+      '2:',
+      '3:prompt',
+      '3:task_category',
+    ]);
   });
 
   it('names PoolTooSmallError with every deficient stratum', () => {

@@ -19,7 +19,9 @@ export function sizeCategory(n: number): string {
 
 function features() {
   return Object.entries(DATASET_COLUMNS).map(([name, type]) =>
-    type === 'string[]' ? { name, sequence: 'string' } : { name, dtype: type.startsWith('int32') ? 'int32' : type.startsWith('float64') ? 'float64' : 'string' },
+    type === 'string[]'
+      ? { name, sequence: 'string' }
+      : { name, dtype: type.startsWith('int32') ? 'int32' : type.startsWith('float64') ? 'float64' : 'string' },
   );
 }
 
@@ -60,14 +62,19 @@ export function renderCard(meta: SampleMeta, card: CardParams, taxonomy: Taxonom
     ? `${card.baseline_range[0]}–${card.baseline_range[1]}${card.baseline_metric ? ` (${card.baseline_metric})` : ''}`
     : 'not stated';
   const strataRows = meta.strata.map(
-    (s) => `| ${s.stratum} | ${s.pool} | ${pct(100 * s.share)} | ${num(s.target)} | ${s.floor} | ${s.realised} | ${pct(s.percent)} | ${s.pool_limited ? 'pool-limited' : ''} |`,
+    (s) =>
+      `| ${s.stratum} | ${s.pool} | ${pct(100 * s.share)} | ${num(s.target)} | ${s.floor} | ${s.realised} | ${pct(s.percent)} | ${s.pool_limited ? 'pool-limited' : ''} |`,
   );
   const warnings = meta.warnings.length ? meta.warnings.map((w) => `- ⚠️ ${w}`).join('\n') : '- none';
   const b = meta.balance;
   const code = meta.code
-    ? Object.entries(meta.code).map(([path, id]) => `| \`${path}\` | \`${id}\` |`).join('\n')
+    ? Object.entries(meta.code)
+        .map(([path, id]) => `| \`${path}\` | \`${id}\` |`)
+        .join('\n')
     : '| (not a git working tree) | |';
-  const tools = Object.entries(meta.tools).map(([k, v]) => `${k} ${v ?? 'not installed'}`).join(', ');
+  const tools = Object.entries(meta.tools)
+    .map(([k, v]) => `${k} ${v ?? 'not installed'}`)
+    .join(', ');
 
   return `---
 ${stringify(frontMatter, { lineWidth: 0 })}---

@@ -11,6 +11,11 @@ import { formatIssue } from '../errors.ts';
 import { readMeta } from '../provenance/meta.ts';
 import { loadTokenCounter } from '../sampling/classify.ts';
 import { formatP } from '../card/render.ts';
+import { buildChangelog, renderChangelog } from '../versioning/changelog.ts';
+import { describeDiff, type ReleasePlan } from '../versioning/plan.ts';
+import { datasetNames, planFor } from '../versioning/release.ts';
+import { describeReproduction, reproduceTag, type Rebuild } from '../versioning/reproduce.ts';
+import { createReleaseTag } from '../versioning/tag.ts';
 import { emit, endProgress, progress, reportError } from './output.ts';
 import { startProject } from './start.ts';
 
@@ -61,7 +66,9 @@ export function cli(argv: string[]) {
       run<Common>((args) => {
         const { issues, poolRecords } = validateProject(args.root);
         emit(args.json, { ok: issues.length === 0, pool_records: poolRecords, issues }, () =>
-          issues.length === 0 ? `ok: params, taxonomy and ${poolRecords} pool records are valid` : issues.map(formatIssue).join('\n') + `\n${issues.length} problem(s)`,
+          issues.length === 0
+            ? `ok: params, taxonomy and ${poolRecords} pool records are valid`
+            : issues.map(formatIssue).join('\n') + `\n${issues.length} problem(s)`,
         );
         return issues.length ? 2 : 0;
       }),
@@ -74,8 +81,12 @@ export function cli(argv: string[]) {
         const summary = await runClassify(args.root, progress('classify'));
         endProgress();
         emit(args.json, summary, () =>
-          [`classified ${summary.examples} examples (taxonomy ${summary.taxonomyVersion}); ${summary.reclassified} moved stratum`,
-            ...Object.entries(summary.strata).sort().map(([s, n]) => `  ${s}: ${n}`)].join('\n'),
+          [
+            `classified ${summary.examples} examples (taxonomy ${summary.taxonomyVersion}); ${summary.reclassified} moved stratum`,
+            ...Object.entries(summary.strata)
+              .sort()
+              .map(([s, n]) => `  ${s}: ${n}`),
+          ].join('\n'),
         );
       }),
     )
@@ -95,6 +106,52 @@ export function cli(argv: string[]) {
       run<Common & { dataset: string }>((args) => {
         const path = runCard(args.root, args.dataset);
         emit(args.json, { card: relative(args.root, path) }, () => `wrote ${relative(args.root, path)}`);
+      }),
+    )
+    .command('version', 'release planning for datasets (see `evalset version plan --help`)', (y) =>
+      y
+        .command(
+          'plan',
+          'the semver bump each dataset requires since its latest release tag, with reasons and the diff; exit 1 if a declared version breaks the rules',
+          (z) => z.option('dataset', { alias: 'd', type: 'string', describe: 'one dataset (default: all in params.yaml)' }),
+          run<Common & { dataset?: string }>((args) => {
+            const names = args.dataset ? [args.dataset] : datasetNames(args.root, { kind: 'worktree' });
+            const plans = names.map((name) => planFor(args.root, name, { kind: 'worktree' }));
+            emit(args.json, plans, () => plans.map(describePlan).join('\n\n'));
+            return plans.every((p) => p.ok) ? 0 : 1;
+          }),
+        )
+        .demandCommand(1, 'name a subcommand: plan'),
+    )
+    .command(
+      'tag <dataset>',
+      'create the annotated release tag eval-dataset/NAME/vX.Y.Z (refused unless the tree and DVC are clean and the plan accepts the version)',
+      (y) => y.positional('dataset', { type: 'string', demandOption: true, describe: 'dataset name' }),
+      run<Common & { dataset: string }>((args) => {
+        const { tag, plan } = createReleaseTag(args.root, args.dataset);
+        emit(args.json, { tag, plan }, () => `created ${tag}`);
+      }),
+    )
+    .command(
+      'reproduce <tag>',
+      'rebuild a released snapshot from its tag in a temporary worktree and compare SHA-256; exit 1 with a row diff and diagnosis if it differs',
+      (y) => y.positional('tag', { type: 'string', demandOption: true, describe: 'release tag, eval-dataset/NAME/vX.Y.Z' }),
+      run<Common & { tag: string }>(async (args) => {
+        const result = await reproduceTag(args.root, args.tag, rebuildDataset);
+        emit(args.json, result, () => describeReproduction(result));
+        return result.ok ? 0 : 1;
+      }),
+    )
+    .command(
+      'changelog <from> <to>',
+      'Markdown changelog between two release tags: examples added, removed and relabeled by stratum, schema changes, structured commits',
+      (y) =>
+        y
+          .positional('from', { type: 'string', demandOption: true, describe: 'older release tag' })
+          .positional('to', { type: 'string', demandOption: true, describe: 'newer release tag' }),
+      run<Common & { from: string; to: string }>((args) => {
+        const changelog = buildChangelog(args.root, args.from, args.to);
+        emit(args.json, changelog, () => renderChangelog(changelog).trimEnd());
       }),
     )
     .command(
@@ -117,10 +174,29 @@ export function cli(argv: string[]) {
     .wrap(Math.min(110, process.stdout.columns ?? 110));
 }
 
+/** The sampling stage, as `reproduce` re-runs it in a checkout of a release. */
+export const rebuildDataset: Rebuild = async (root, dataset) => {
+  await runClassify(root);
+  await runSample(root, dataset);
+};
+
+function describePlan(plan: ReleasePlan): string {
+  const head = plan.previousTag
+    ? `${plan.dataset}: ${plan.previousVersion} → ${plan.declaredVersion} (${plan.previousTag}); required: ${plan.required}${plan.expectedVersion ? ` (${plan.expectedVersion})` : ''}`
+    : `${plan.dataset}: first release, ${plan.declaredVersion}`;
+  const lines = [head, ...plan.reasons.map((r) => `  ${r.bump}: ${r.reason}`)];
+  if (plan.diff) lines.push('changes:', describeDiff(plan.diff));
+  lines.push(plan.ok ? 'ok' : `refused: ${plan.violation}`);
+  return lines.join('\n');
+}
+
 export function sampleSummary(meta: ReturnType<typeof readMeta>): string {
   const lines = [
     `${meta.dataset} v${meta.version}: ${meta.size.realised} examples from a pool of ${meta.size.pool} (seed ${meta.seed})`,
-    ...meta.strata.map((s) => `  ${s.stratum.padEnd(32)} ${String(s.realised).padStart(6)}  ${s.percent.toFixed(1).padStart(5)}%${s.pool_limited ? '  pool-limited' : ''}`),
+    ...meta.strata.map(
+      (s) =>
+        `  ${s.stratum.padEnd(32)} ${String(s.realised).padStart(6)}  ${s.percent.toFixed(1).padStart(5)}%${s.pool_limited ? '  pool-limited' : ''}`,
+    ),
     `  balance: χ² = ${meta.balance.statistic.toFixed(2)}, df = ${meta.balance.df}, p = ${formatP(meta.balance.p_value)} → ${meta.balance.imbalanced ? 'imbalanced' : 'balanced'}`,
     ...meta.warnings.map((w) => `  warning: ${w}`),
   ];

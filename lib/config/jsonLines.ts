@@ -10,19 +10,29 @@ const lineAt = (text: string, offset: number) => {
  * Line numbers for a JSON document, so a problem in a config file can name its line as well as its
  * field. JSON.parse keeps no positions; jsonc-parser's syntax tree does.
  */
-export function jsonWithLines(text: string): { value?: unknown; syntaxError?: { line: number; message: string }; lineOf: (path: string[]) => number | undefined } {
+export function jsonWithLines(text: string): {
+  value?: unknown;
+  syntaxError?: { line: number; message: string };
+  lineOf: (path: string[]) => number | undefined;
+} {
   const errors: jsonc.ParseError[] = [];
   const tree = jsonc.parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
   if (errors.length || !tree) {
     const first = errors[0];
     return {
-      syntaxError: { line: first ? lineAt(text, first.offset) : 1, message: `malformed JSON (${first ? jsonc.printParseErrorCode(first.error) : 'empty document'})` },
+      syntaxError: {
+        line: first ? lineAt(text, first.offset) : 1,
+        message: `malformed JSON (${first ? jsonc.printParseErrorCode(first.error) : 'empty document'})`,
+      },
       lineOf: () => undefined,
     };
   }
   const lineOf = (path: string[]) => {
     for (let n = path.length; n >= 0; n--) {
-      const node = jsonc.findNodeAtLocation(tree, path.slice(0, n).map((p) => (/^\d+$/.test(p) ? Number(p) : p)));
+      const node = jsonc.findNodeAtLocation(
+        tree,
+        path.slice(0, n).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+      );
       if (node) return lineAt(text, node.offset);
     }
     return undefined;

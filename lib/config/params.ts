@@ -42,9 +42,7 @@ export function parseParams(text: string, file: string): Params {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length) {
-    throw new InvalidInputError(
-      doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] })),
-    );
+    throw new InvalidInputError(doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] })));
   }
   const value = doc.toJS();
   const lineOf = (path: string[]): number | undefined => {
@@ -66,9 +64,7 @@ export function loadParams(path: string, displayName = path): Params {
 export function datasetParams(params: Params, name: string, file = 'params.yaml'): DatasetParams {
   const dataset = params.datasets[name];
   if (!dataset) {
-    throw new InvalidInputError([
-      { file, field: `datasets.${name}`, message: `no such dataset; known: ${Object.keys(params.datasets).join(', ')}` },
-    ]);
+    throw new InvalidInputError([{ file, field: `datasets.${name}`, message: `no such dataset; known: ${Object.keys(params.datasets).join(', ')}` }]);
   }
   return dataset;
 }

@@ -25,7 +25,10 @@ export function schemaValidator(name: string): ValidateFunction {
 
 /** `/signals/failure_rate` → `signals.failure_rate`; a missing property names itself. */
 export function errorField(error: ErrorObject): string {
-  const path = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'required') path.push(String(error.params.missingProperty));
   if (error.keyword === 'additionalProperties') path.push(String(error.params.additionalProperty));
   return path.join('.');
@@ -39,12 +42,7 @@ function errorMessage(error: ErrorObject): string {
 }
 
 /** Validate a value; every problem becomes an issue. `lineOf` maps a field path to its line where the format allows. */
-export function validateAgainst(
-  name: string,
-  value: unknown,
-  file: string,
-  line?: number | ((fieldPath: string[]) => number | undefined),
-): Issue[] {
+export function validateAgainst(name: string, value: unknown, file: string, line?: number | ((fieldPath: string[]) => number | undefined)): Issue[] {
   const validate = schemaValidator(name);
   if (validate(value)) return [];
   const seen = new Set<string>();

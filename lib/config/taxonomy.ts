@@ -26,7 +26,9 @@ export function stratumId(category: string, difficulty: string): string {
 
 /** Every stratum of the taxonomy with its two axes, categories in their declared order, then levels in theirs. */
 export function strataOf(taxonomy: Taxonomy): Map<string, { category: string; difficulty: string }> {
-  return new Map(taxonomy.categories.flatMap((c) => taxonomy.difficulty.levels.map((l) => [stratumId(c.id, l.id), { category: c.id, difficulty: l.id }])));
+  return new Map(
+    taxonomy.categories.flatMap((c) => taxonomy.difficulty.levels.map((l) => [stratumId(c.id, l.id), { category: c.id, difficulty: l.id }])),
+  );
 }
 
 /** Rules the schema cannot state: unique ids, one threshold fewer than levels, ascending thresholds, known references. */
@@ -41,11 +43,16 @@ function checkTaxonomy(t: Taxonomy, file: string): Issue[] {
   for (const [name, signal] of Object.entries(t.difficulty.signals)) {
     const field = `difficulty.signals.${name}.thresholds`;
     if (signal!.thresholds.length !== levels.length - 1)
-      issues.push({ file, field, message: `needs ${levels.length - 1} thresholds (one between each pair of the ${levels.length} levels), has ${signal!.thresholds.length}` });
+      issues.push({
+        file,
+        field,
+        message: `needs ${levels.length - 1} thresholds (one between each pair of the ${levels.length} levels), has ${signal!.thresholds.length}`,
+      });
     if (signal!.thresholds.some((v, i, a) => i > 0 && v <= a[i - 1])) issues.push({ file, field, message: 'must be strictly ascending' });
   }
   for (const name of t.difficulty.precedence)
-    if (!t.difficulty.signals[name]) issues.push({ file, field: 'difficulty.precedence', message: `signal "${name}" has no thresholds in difficulty.signals` });
+    if (!t.difficulty.signals[name])
+      issues.push({ file, field: 'difficulty.precedence', message: `signal "${name}" has no thresholds in difficulty.signals` });
   return issues;
 }
 

@@ -7,7 +7,16 @@ export interface DemoText {
   capabilities: string[];
 }
 
-const companies = ['Northwind Logistics', 'Helio Pharma', 'Brightline Transit', 'Arcadia Foods', 'Keystone Mutual', 'Lumen Grid', 'Orchard Health', 'Tessellate Labs'];
+const companies = [
+  'Northwind Logistics',
+  'Helio Pharma',
+  'Brightline Transit',
+  'Arcadia Foods',
+  'Keystone Mutual',
+  'Lumen Grid',
+  'Orchard Health',
+  'Tessellate Labs',
+];
 const people = ['Maria Okafor', 'Daniel Reyes', 'Priya Natarajan', 'Tomasz Nowak', 'Aiko Tanaka', 'Samuel Greene', 'Fatima Haddad', 'Lucas Moreau'];
 const cities = ['Rotterdam', 'Lagos', 'Denver', 'Osaka', 'Valparaíso', 'Leeds', 'Pune', 'Tallinn'];
 const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -127,7 +136,10 @@ function extraction(r: Rng, level: number): DemoText {
     },
   ];
   const form = r.pick(forms);
-  const distractors = level === 0 ? '' : `\n\nEarlier thread (ignore unless relevant):\n${Array.from({ length: level * 3 }, () => `> ${r.pick(people)} wrote: ${r.pick(['Can we move this to next week?', 'The old invoice was cancelled.', 'Numbers above are estimates only.', 'Please use the corrected date.'])}`).join('\n')}`;
+  const distractors =
+    level === 0
+      ? ''
+      : `\n\nEarlier thread (ignore unless relevant):\n${Array.from({ length: level * 3 }, () => `> ${r.pick(people)} wrote: ${r.pick(['Can we move this to next week?', 'The old invoice was cancelled.', 'Numbers above are estimates only.', 'Please use the corrected date.'])}`).join('\n')}`;
   return {
     prompt: `Extract ${form.fields} from the text below. Answer as a JSON object; use null for anything not stated.\n\n${form.text}${distractors}`,
     reference: form.reference,
@@ -175,7 +187,11 @@ function reasoning(r: Rng, level: number): DemoText {
   ];
   const t = r.pick(templates)();
   const twist = level === 2 ? ' Then verify your answer by working backwards, and state any assumption you had to make.' : '';
-  return { prompt: t.prompt + twist, reference: t.reference, capabilities: ['reasoning.arithmetic-word-problems', ...(level === 2 ? ['reasoning.multi-step'] : [])] };
+  return {
+    prompt: t.prompt + twist,
+    reference: t.reference,
+    capabilities: ['reasoning.arithmetic-word-problems', ...(level === 2 ? ['reasoning.multi-step'] : [])],
+  };
 }
 
 function codeGeneration(r: Rng, level: number): DemoText {
@@ -189,7 +205,11 @@ function codeGeneration(r: Rng, level: number): DemoText {
     ['lru_cache', 'implements a fixed-capacity least-recently-used cache with O(1) get and put'],
   ];
   const [fn, spec] = r.pick(specs);
-  const extra = ['', ' Include unit tests for the edge cases.', ' It must be safe to call from several threads at once, and include a benchmark comparing it with a naive version.'][level];
+  const extra = [
+    '',
+    ' Include unit tests for the edge cases.',
+    ' It must be safe to call from several threads at once, and include a benchmark comparing it with a naive version.',
+  ][level];
   return {
     prompt: `Write a ${language} function \`${fn}\` that ${spec}.${extra}`,
     reference: null,
@@ -199,7 +219,13 @@ function codeGeneration(r: Rng, level: number): DemoText {
 
 function creativeWriting(r: Rng, level: number): DemoText {
   const form = r.pick(['short story', 'sonnet', 'haiku sequence', 'product description', 'wedding toast', 'radio advert']);
-  const subject = r.pick(['a lighthouse keeper who collects lost letters', 'the first snow in a coastal town', 'a robot learning to bake bread', `the night market in ${r.pick(cities)}`, 'a retired astronaut tending bees']);
+  const subject = r.pick([
+    'a lighthouse keeper who collects lost letters',
+    'the first snow in a coastal town',
+    'a robot learning to bake bread',
+    `the night market in ${r.pick(cities)}`,
+    'a retired astronaut tending bees',
+  ]);
   const constraint = [
     '',
     ` in under ${r.int(100, 300)} words, for a reader aged ${r.int(8, 14)}`,

@@ -14,3 +14,7 @@ export function gitShow(cwd: string, rev: string, path: string): string | null {
 export function isGitRepository(cwd: string): boolean {
   return spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd, stdio: 'ignore' }).status === 0;
 }
+
+export function revisionExists(cwd: string, rev: string): boolean {
+  return spawnSync('git', ['rev-parse', '--verify', '-q', rev], { cwd, stdio: 'ignore' }).status === 0;
+}

@@ -10,8 +10,7 @@ export type TokenCounter = (text: string) => number;
  * report token counts in. The taxonomy names the encoding, so changing it is a config edit.
  */
 export async function loadTokenCounter(name: Taxonomy['tokenizer']): Promise<TokenCounter> {
-  const encoding =
-    name === 'o200k_base' ? await import('gpt-tokenizer/encoding/o200k_base') : await import('gpt-tokenizer/encoding/cl100k_base');
+  const encoding = name === 'o200k_base' ? await import('gpt-tokenizer/encoding/o200k_base') : await import('gpt-tokenizer/encoding/cl100k_base');
   return (text) => encoding.countTokens(text);
 }
 

@@ -39,7 +39,10 @@ export interface ManifestLine {
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Rows sorted by id, labels as canonical JSON, capabilities sorted: the same set gives the same rows. */
-export function datasetRows(examples: readonly PoolExample[], assignments: ReadonlyMap<string, Pick<Assignment, 'stratum' | 'difficulty'>>): DatasetRow[] {
+export function datasetRows(
+  examples: readonly PoolExample[],
+  assignments: ReadonlyMap<string, Pick<Assignment, 'stratum' | 'difficulty'>>,
+): DatasetRow[] {
   return examples
     .map((e) => {
       const a = assignments.get(e.id)!;

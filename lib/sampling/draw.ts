@@ -18,7 +18,9 @@ export function rankKey(seed: number, id: string): string {
 export function drawLowest(ids: readonly string[], count: number, seed: number): string[] {
   const prefix = new Float64Array(ids.length);
   for (let i = 0; i < ids.length; i++) prefix[i] = parseInt(rankKey(seed, ids[i]).slice(0, 12), 16);
-  const order = Uint32Array.from(ids, (_, i) => i).sort((a, b) => prefix[a] - prefix[b] || compare(rankKey(seed, ids[a]), rankKey(seed, ids[b])) || compare(ids[a], ids[b]));
+  const order = Uint32Array.from(ids, (_, i) => i).sort(
+    (a, b) => prefix[a] - prefix[b] || compare(rankKey(seed, ids[a]), rankKey(seed, ids[b])) || compare(ids[a], ids[b]),
+  );
   return Array.from(order.subarray(0, count), (i) => ids[i]);
 }
 

@@ -58,7 +58,11 @@ export function checkRecord(value: unknown, file: string, line: number, categori
   if (issues.length) return { issues };
   const record = value as PoolExample;
   if (!categories.has(record.task_category)) {
-    return { issues: [{ file, line, field: 'task_category', message: `unknown category "${record.task_category}"; the taxonomy has ${[...categories].join(', ')}` }] };
+    return {
+      issues: [
+        { file, line, field: 'task_category', message: `unknown category "${record.task_category}"; the taxonomy has ${[...categories].join(', ')}` },
+      ],
+    };
   }
   return {
     issues: [],
@@ -210,7 +214,8 @@ export function readRecordsAt(
         throw new PoolChangedError(`${file}:${w.line} is not the record indexed there`);
       }
       const { example, issues } = checkRecord(value, file, w.line, categories);
-      if (!example || example.id !== w.id) throw new PoolChangedError(issues.length ? formatIssue(issues[0]) : `${file} holds another record where ${w.id} was`);
+      if (!example || example.id !== w.id)
+        throw new PoolChangedError(issues.length ? formatIssue(issues[0]) : `${file} holds another record where ${w.id} was`);
       out.push(example);
     }
   } finally {

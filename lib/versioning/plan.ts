@@ -79,8 +79,12 @@ export function diffSnapshots(before: DatasetSnapshot, after: DatasetSnapshot): 
     strata: Object.fromEntries(Object.entries(strata).sort(([a], [b]) => byString(a, b))),
     strataAdded: after.strata.filter((s) => !beforeStrata.has(s)).sort(byString),
     strataRemoved: before.strata.filter((s) => !afterStrata.has(s)).sort(byString),
-    columnsAdded: Object.keys(afterCols).filter((c) => !(c in beforeCols)).sort(byString),
-    columnsRemoved: Object.keys(beforeCols).filter((c) => !(c in afterCols)).sort(byString),
+    columnsAdded: Object.keys(afterCols)
+      .filter((c) => !(c in beforeCols))
+      .sort(byString),
+    columnsRemoved: Object.keys(beforeCols)
+      .filter((c) => !(c in afterCols))
+      .sort(byString),
     columnsRetyped: Object.keys(afterCols)
       .filter((c) => c in beforeCols && beforeCols[c] !== afterCols[c])
       .sort(byString)
@@ -98,7 +102,12 @@ export function classifyBump(diff: DatasetDiff): { bump: Bump; reasons: { bump: 
   for (const s of diff.strataRemoved) add('major', `stratum \`${s}\` was removed`);
   for (const c of diff.columnsRemoved) add('major', `column \`${c}\` was removed`);
   for (const c of diff.columnsRetyped) add('major', `column \`${c.column}\` changed type from ${c.from} to ${c.to}`);
-  if (diff.taxonomy && semver.valid(diff.taxonomy.from) && semver.valid(diff.taxonomy.to) && semver.major(diff.taxonomy.from) !== semver.major(diff.taxonomy.to)) {
+  if (
+    diff.taxonomy &&
+    semver.valid(diff.taxonomy.from) &&
+    semver.valid(diff.taxonomy.to) &&
+    semver.major(diff.taxonomy.from) !== semver.major(diff.taxonomy.to)
+  ) {
     add('major', `the taxonomy changed its meaning (${diff.taxonomy.from} → ${diff.taxonomy.to}, a new major version)`);
   }
   const n = (kind: ChangeKind) => diff.changes.filter((c) => c.kind === kind).length;
@@ -165,10 +174,23 @@ export function planRelease(
   if (!ok) {
     const because = bump === 'none' ? `nothing changed since ${previous.tag}` : reasons[0].reason;
     const requirement = bump === 'none' ? `the version must stay ${previous.version}` : `a ${bump} bump (${expected}) is required`;
-    const declares = semver.valid(declaredVersion) ? `declares ${declaredLevel(previous.version, declaredVersion)} bump` : 'is not a semantic version';
+    const declares = semver.valid(declaredVersion)
+      ? `declares ${declaredLevel(previous.version, declaredVersion)} bump`
+      : 'is not a semantic version';
     violation = `version ${previous.version} → ${declaredVersion} ${declares}, but ${because}: ${requirement}`;
   }
-  return { dataset, previousTag: previous.tag, previousVersion: previous.version, declaredVersion, required: bump, expectedVersion: expected, reasons, diff, ok, violation };
+  return {
+    dataset,
+    previousTag: previous.tag,
+    previousVersion: previous.version,
+    declaredVersion,
+    required: bump,
+    expectedVersion: expected,
+    reasons,
+    diff,
+    ok,
+    violation,
+  };
 }
 
 /** The diff summary a person reads: per stratum added, removed, changed, moved and relabeled counts, then schema changes. */

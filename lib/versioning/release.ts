@@ -29,7 +29,9 @@ export function planFor(root: string, dataset: string, source: SnapshotSource): 
   const latest = latestRelease(root, dataset);
   const previous = latest ? { ...latest, snapshot: readSnapshot(root, dataset, { kind: 'rev', rev: latest.tag }) } : null;
   if (previous && !previous.snapshot) {
-    throw new InvalidInputError([{ file: `${previous.tag}:evalsets/${dataset}/manifest.jsonl`, message: 'the release tag holds no manifest or meta.json' }]);
+    throw new InvalidInputError([
+      { file: `${previous.tag}:evalsets/${dataset}/manifest.jsonl`, message: 'the release tag holds no manifest or meta.json' },
+    ]);
   }
   return planRelease(dataset, previous as Parameters<typeof planRelease>[1], current, declared);
 }

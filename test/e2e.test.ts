@@ -1,35 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '../lib/io/hash.ts';
 import { readParquetFile, tableRows } from '../lib/io/parquet.ts';
 import { manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
-import { evalset, projectRoot, venvDvc, venvPython } from './helpers.ts';
-
-const gitEnv = {
-  GIT_AUTHOR_NAME: 'evalset test',
-  GIT_AUTHOR_EMAIL: 'test@evalset.invalid',
-  GIT_COMMITTER_NAME: 'evalset test',
-  GIT_COMMITTER_EMAIL: 'test@evalset.invalid',
-};
-const run = (cwd: string, command: string, args: string[]) =>
-  spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv, DVC_NO_ANALYTICS: '1' } });
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv } }).trim();
-
-/** A clone-like copy of the repository after `npm install`: tracked files, with node_modules and .venv linked. */
-function copyOfRepository(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'evalset-e2e-'));
-  const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: projectRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
-  for (const path of tracked) cpSync(join(projectRoot, path), join(dir, path));
-  symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'));
-  symlinkSync(join(projectRoot, '.venv'), join(dir, '.venv'));
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '--no-verify', '-m', 'copy');
-  return dir;
-}
+import { copyOfRepository, evalset, git, run, venvDvc, venvPython } from './helpers.ts';
 
 const outputsOf = (dir: string) =>
   ['data.parquet', 'manifest.jsonl', 'meta.json', 'README.md'].flatMap((f) =>

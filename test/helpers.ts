@@ -1,5 +1,5 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,4 +63,28 @@ export function smallPool(perStratum: number, prefix = 'x'): PoolExample[] {
     }
   }
   return out;
+}
+
+export const gitEnv = {
+  GIT_AUTHOR_NAME: 'evalset test',
+  GIT_AUTHOR_EMAIL: 'test@evalset.invalid',
+  GIT_COMMITTER_NAME: 'evalset test',
+  GIT_COMMITTER_EMAIL: 'test@evalset.invalid',
+};
+export const run = (cwd: string, command: string, args: string[]) =>
+  spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv, DVC_NO_ANALYTICS: '1' } });
+export const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv } }).trim();
+
+/** A clone-like copy of the repository after `npm install`: tracked files, with node_modules and .venv linked. */
+export function copyOfRepository(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'evalset-e2e-'));
+  const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: projectRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const path of tracked) cpSync(join(projectRoot, path), join(dir, path));
+  symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'));
+  symlinkSync(join(projectRoot, '.venv'), join(dir, '.venv'));
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '--no-verify', '-m', 'copy');
+  return dir;
 }

@@ -12,7 +12,7 @@ function snap(entries: Entry[], options: { strata?: string[]; columns?: Record<s
     taxonomyVersion: options.taxonomy ?? '1.0.0',
     strata: options.strata ?? ['a×routine', 'b×routine'],
     columns: options.columns ?? COLUMNS,
-    manifest: new Map(entries.map(([id, stratum, content_hash, label_hash]) => [id, { stratum, content_hash, label_hash }])),
+    manifestLines: entries.map(([id, stratum, content_hash, label_hash]) => JSON.stringify({ content_hash, id, label_hash, stratum })),
     meta: {} as SampleMeta,
   };
 }

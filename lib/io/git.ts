@@ -5,10 +5,20 @@ export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = proces
   return execFileSync('git', args, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-/** A file's content at a revision (`HEAD`, a tag, or '' for the index), or null where it does not exist. */
+// Blobs already read in this process: a hook reads the same large manifest for several checks.
+const shown = new Map<string, string | null>();
+
+/**
+ * A file's content at a revision (`HEAD`, a tag, or '' for the index), or null where it does not
+ * exist. Read once per process: callers must not expect to see the index change under them.
+ */
 export function gitShow(cwd: string, rev: string, path: string): string | null {
-  const r = spawnSync('git', ['show', `${rev}:${path}`], { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
-  return r.status === 0 ? r.stdout : null;
+  const key = `${cwd}\0${rev}:${path}`;
+  if (!shown.has(key)) {
+    const r = spawnSync('git', ['show', `${rev}:${path}`], { cwd, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+    shown.set(key, r.status === 0 ? r.stdout : null);
+  }
+  return shown.get(key)!;
 }
 
 export function isGitRepository(cwd: string): boolean {

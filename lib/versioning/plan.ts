@@ -10,7 +10,7 @@
  * - none: nothing changed, and the version must stay as it is.
  */
 import semver from 'semver';
-import type { DatasetSnapshot } from './snapshot.ts';
+import { parseManifest, type DatasetSnapshot } from './snapshot.ts';
 
 export type Bump = 'none' | 'patch' | 'minor' | 'major';
 const ORDER: Bump[] = ['none', 'patch', 'minor', 'major'];
@@ -50,15 +50,27 @@ export interface DatasetDiff {
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function diffSnapshots(before: DatasetSnapshot, after: DatasetSnapshot): DatasetDiff {
+  // Identical manifest lines are unchanged examples: only the lines on one side alone are parsed,
+  // which keeps a 100,000-example comparison (the pre-commit hook's) to set lookups.
+  const beforeLines = new Set(before.manifestLines);
+  const afterLines = new Set(after.manifestLines);
+  const old = parseManifest(
+    before.manifestLines.filter((l) => !afterLines.has(l)),
+    `evalsets/${before.name}/manifest.jsonl`,
+  );
+  const now = parseManifest(
+    after.manifestLines.filter((l) => !beforeLines.has(l)),
+    `evalsets/${after.name}/manifest.jsonl`,
+  );
   const changes: ExampleChange[] = [];
-  for (const [id, old] of before.manifest) {
-    const now = after.manifest.get(id);
-    if (!now) changes.push({ id, kind: 'removed', stratum: old.stratum });
-    else if (now.content_hash !== old.content_hash) changes.push({ id, kind: 'changed', stratum: now.stratum });
-    else if (now.stratum !== old.stratum) changes.push({ id, kind: 'moved', stratum: now.stratum, from: old.stratum });
-    else if (now.label_hash !== old.label_hash) changes.push({ id, kind: 'relabeled', stratum: now.stratum });
+  for (const [id, was] of old) {
+    const is = now.get(id);
+    if (!is) changes.push({ id, kind: 'removed', stratum: was.stratum });
+    else if (is.content_hash !== was.content_hash) changes.push({ id, kind: 'changed', stratum: is.stratum });
+    else if (is.stratum !== was.stratum) changes.push({ id, kind: 'moved', stratum: is.stratum, from: was.stratum });
+    else if (is.label_hash !== was.label_hash) changes.push({ id, kind: 'relabeled', stratum: is.stratum });
   }
-  for (const [id, now] of after.manifest) if (!before.manifest.has(id)) changes.push({ id, kind: 'added', stratum: now.stratum });
+  for (const [id, is] of now) if (!old.has(id)) changes.push({ id, kind: 'added', stratum: is.stratum });
   changes.sort((a, b) => byString(a.stratum, b.stratum) || byString(a.id, b.id));
 
   const strata: Record<string, StratumCounts> = {};

@@ -12,13 +12,14 @@ export interface DatasetSnapshot {
   /** The strata the dataset draws from (those with a positive target share). */
   strata: string[];
   columns: Record<string, string>;
-  manifest: Map<string, Omit<ManifestLine, 'id'>>;
+  /** The manifest's lines as written (canonical JSON, sorted by id): equal lines are unchanged examples. */
+  manifestLines: string[];
   meta: SampleMeta;
 }
 
-export function parseManifest(text: string, file: string): Map<string, Omit<ManifestLine, 'id'>> {
+export function parseManifest(text: string | readonly string[], file: string): Map<string, Omit<ManifestLine, 'id'>> {
   const entries = new Map<string, Omit<ManifestLine, 'id'>>();
-  text.split('\n').forEach((line, i) => {
+  (typeof text === 'string' ? text.split('\n') : text).forEach((line, i) => {
     if (!line.trim()) return;
     try {
       const { id, stratum, content_hash, label_hash } = JSON.parse(line) as ManifestLine;
@@ -42,7 +43,7 @@ export function snapshotOf(name: string, metaText: string, manifestText: string,
     taxonomyVersion: meta.taxonomy_version,
     strata: meta.strata.map((s) => s.stratum),
     columns: meta.columns ?? {},
-    manifest: parseManifest(manifestText, `${where}evalsets/${name}/manifest.jsonl`),
+    manifestLines: manifestText.split('\n').filter((line) => line.trim() !== ''),
     meta,
   };
 }

@@ -1,0 +1,148 @@
+/**
+ * `npm run bench:hooks`: the latency of the pre-commit hook on a 100,000-example manifest change,
+ * process start included, against DVC's own pre-commit check (`dvc status`, what `dvc install`'s
+ * hook runs) measured in the same run. Goal: median ≤ 1.0 s.
+ *
+ *   npm run bench:hooks [-- --runs N] [--examples N] [--json]
+ *
+ * It builds a temporary git repository with one dataset of N examples released as v1.0.0, relabels
+ * 1% of them, declares the patch bump (1.0.1), updates dvc.lock, stages it all, then times
+ *   hook   node --import tsx hooks/pre-commit.ts      (the plan against the tag + the dvc.lock check)
+ *   shim   sh .husky/pre-commit                       (lint-staged, then the hook: what `git commit` runs)
+ *   peer   .venv/bin/dvc status
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const PROJECT = fileURLToPath(new URL('../', import.meta.url));
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '9' }, examples: { type: 'string', default: '100000' }, json: { type: 'boolean', default: false } },
+});
+const runs = Number(values.runs);
+const examples = Number(values.examples);
+const log = (m: string) => process.stderr.write(`[bench:hooks] ${m}\n`);
+
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@evalset.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@evalset.invalid',
+};
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env, encoding: 'utf8' });
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function manifest(relabel: number): string {
+  const strata = ['reasoning×routine', 'reasoning×moderate', 'reasoning×adversarial', 'summarization×routine', 'summarization×moderate'];
+  const lines: string[] = [];
+  for (let i = 0; i < examples; i++) {
+    const id = `ex-${String(i).padStart(7, '0')}`;
+    const label = i < relabel ? `relabeled-${i}` : `label-${i}`;
+    lines.push(JSON.stringify({ content_hash: sha(`content-${i}`), id, label_hash: sha(label), stratum: strata[i % strata.length] }));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function writeState(repo: string, version: string, manifestText: string): void {
+  const strata = [
+    ...new Set(
+      manifestText
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).stratum as string),
+    ),
+  ].sort();
+  writeFileSync(
+    join(repo, 'params.yaml'),
+    `datasets:\n  big:\n    version: ${version}\n    seed: 1\n    size: ${examples}\n    allocation:\n      mode: proportional\n`,
+  );
+  mkdirSync(join(repo, 'evalsets', 'big'), { recursive: true });
+  writeFileSync(join(repo, 'evalsets', 'big', 'manifest.jsonl'), manifestText);
+  const meta = {
+    dataset: 'big',
+    version,
+    taxonomy_version: '1.0.0',
+    strata: strata.map((stratum) => ({ stratum })),
+    columns: { id: 'string', labels: 'string' },
+  };
+  writeFileSync(join(repo, 'evalsets', 'big', 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+  writeFileSync(
+    join(repo, 'dvc.lock'),
+    `schema: '2.0'\nstages:\n  sample@big:\n    cmd: 'true'\n    outs:\n    - path: evalsets/big/manifest.jsonl\n      hash: md5\n      md5: ${md5(manifestText)}\n      size: ${Buffer.byteLength(manifestText)}\n`,
+  );
+}
+
+function time(cwd: string, command: string, args: string[]): number {
+  const start = performance.now();
+  // As husky runs a hook: with the project's node_modules/.bin on PATH.
+  const r = spawnSync(command, args, { cwd, env: { ...env, PATH: `${join(cwd, 'node_modules', '.bin')}:${env.PATH}` }, encoding: 'utf8' });
+  const elapsed = (performance.now() - start) / 1000;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+  return elapsed;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const repo = mkdtempSync(join(tmpdir(), 'evalset-bench-hooks-'));
+try {
+  log(`building a repository with a ${examples.toLocaleString('en-US')}-example dataset in ${repo}`);
+  git(repo, 'init', '-q', '-b', 'main');
+  symlinkSync(join(PROJECT, 'node_modules'), join(repo, 'node_modules'));
+  writeFileSync(join(repo, '.gitignore'), '/node_modules\n');
+  for (const path of ['hooks', 'lib', 'taxonomy', '.husky/pre-commit', 'package.json'])
+    cpSync(join(PROJECT, path), join(repo, path), { recursive: true });
+  writeFileSync(
+    join(repo, 'dvc.yaml'),
+    'stages:\n  sample:\n    foreach: [big]\n    do:\n      cmd: "true"\n      outs:\n        - evalsets/${item}/manifest.jsonl:\n            cache: false\n',
+  );
+  execFileSync(join(PROJECT, '.venv', 'bin', 'dvc'), ['init', '-q'], { cwd: repo });
+  writeState(repo, '1.0.0', manifest(0));
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'v1.0.0');
+  git(repo, 'tag', '-a', 'eval-dataset/big/v1.0.0', '-m', 'v1.0.0');
+  writeState(repo, '1.0.1', manifest(Math.round(examples / 100)));
+  git(repo, 'add', '-A');
+
+  const sides = {
+    hook: () => time(repo, process.execPath, ['--import', 'tsx', 'hooks/pre-commit.ts']),
+    shim: () => time(repo, 'sh', ['.husky/pre-commit']),
+    'dvc status': () => time(repo, join(PROJECT, '.venv', 'bin', 'dvc'), ['status']),
+  };
+  const results: Record<string, number> = {};
+  for (const [name, measure] of Object.entries(sides)) {
+    measure(); // warm the file cache and tsx's transform cache
+    const samples = Array.from({ length: runs }, measure);
+    results[name] = median(samples);
+    log(`${name}: median ${results[name].toFixed(3)} s of ${runs} runs`);
+  }
+  const out = {
+    examples,
+    relabeled: Math.round(examples / 100),
+    runs,
+    median_seconds: results,
+    ratio_hook_to_dvc_status: results.hook / results['dvc status'],
+    goal_seconds: 1.0,
+    goal_met: results.shim <= 1.0,
+  };
+  if (values.json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  else {
+    process.stdout.write(
+      [
+        `pre-commit on a ${examples.toLocaleString('en-US')}-example manifest (${out.relabeled} relabeled, patch bump staged), median of ${runs} runs:`,
+        `  hook (node --import tsx hooks/pre-commit.ts)   ${results.hook.toFixed(3)} s`,
+        `  shim (.husky/pre-commit: lint-staged + hook)   ${results.shim.toFixed(3)} s`,
+        `  peer (dvc status)                              ${results['dvc status'].toFixed(3)} s`,
+        `  hook / dvc status: ${out.ratio_hook_to_dvc_status.toFixed(2)}`,
+        `  goal: median ≤ 1.0 s for the whole pre-commit: ${out.goal_met ? 'met' : 'NOT met'}`,
+      ].join('\n') + '\n',
+    );
+  }
+} finally {
+  rmSync(repo, { recursive: true, force: true });
+}

@@ -81,7 +81,7 @@ function writeState(repo: string, version: string, manifestText: string): void {
 function time(cwd: string, command: string, args: string[]): number {
   const start = performance.now();
   // As husky runs a hook: with the project's node_modules/.bin on PATH.
-  const r = spawnSync(command, args, { cwd, env: { ...env, PATH: `${join(cwd, 'node_modules', '.bin')}:${env.PATH}` }, encoding: 'utf8' });
+  const r = spawnSync(command, args, { cwd, env: { ...env, PATH: `${join(cwd, 'node_modules', '.bin')}:${process.env.PATH}` }, encoding: 'utf8' });
   const elapsed = (performance.now() - start) / 1000;
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
   return elapsed;

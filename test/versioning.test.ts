@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
@@ -219,7 +220,7 @@ describe('dataset versioning in a real repository, through the installed hooks',
   });
 
   it('pushes a good release tag through pre-push (reproduce, dvc push) and blocks a broken one', () => {
-    const remote = join(repo, '..', 'remote.git');
+    const remote = join(mkdtempSync(join(tmpdir(), 'evalset-remote-')), 'remote.git');
     expect(run(repo, 'git', ['init', '-q', '--bare', remote]).status).toBe(0);
     git(repo, 'remote', 'add', 'origin', remote);
     const ok = run(repo, 'git', ['push', '-q', 'origin', 'HEAD:refs/heads/main', `eval-dataset/${NAME}/v0.2.0`]);

@@ -34,6 +34,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { DEMO_ID_PREFIX, DEMO_POOL_COUNTS } from '../lib/demo/generate.ts';
 import { Rng } from '../lib/demo/rng.ts';
 
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
@@ -89,22 +90,6 @@ interface Taxonomy {
   categories: { id: string }[];
   difficulty: { levels: { id: string }[] };
 }
-
-/** Relative weight of each difficulty per category: uneven on purpose, so proportional allocation matters. */
-const LEVEL_WEIGHTS: Record<string, [number, number, number]> = {
-  summarization: [32, 26, 9],
-  extraction: [34, 23, 7],
-  reasoning: [25, 30, 16],
-  'code-generation': [28, 27, 12],
-  'creative-writing': [30, 15, 3],
-};
-const PREFIX: Record<string, string> = {
-  summarization: 'sum',
-  extraction: 'ext',
-  reasoning: 'rsn',
-  'code-generation': 'code',
-  'creative-writing': 'cw',
-};
 
 const companies = [
   'Northwind Logistics',
@@ -285,7 +270,7 @@ function generatePool(path: string, count: number, taxonomy: Taxonomy): Map<stri
   let total = 0;
   for (const { id: category } of taxonomy.categories) {
     levels.forEach((level, i) => {
-      total += LEVEL_WEIGHTS[category]?.[i] ?? 10;
+      total += DEMO_POOL_COUNTS[category]?.[i] ?? 10; // the demo pool's uneven mix, so proportional allocation matters
       cells.push({ category, level: i, stratum: `${category}×${level}` });
       cumulative.push(total);
     });
@@ -303,7 +288,7 @@ function generatePool(path: string, count: number, taxonomy: Taxonomy): Map<stri
       const text = WRITERS[cell.category](r);
       const created = new Date(START + r.int(0, 299) * 86_400_000 + r.int(0, 86_399) * 1000);
       const record = {
-        id: `${PREFIX[cell.category] ?? cell.category}-${String(i).padStart(7, '0')}`,
+        id: `${DEMO_ID_PREFIX[cell.category] ?? cell.category}-${String(i).padStart(7, '0')}`,
         prompt: shape(r, text.prompt),
         reference: text.reference,
         task_category: cell.category,

@@ -40,31 +40,6 @@ export function evalset(args: string[], options: { cwd?: string; env?: NodeJS.Pr
 
 export const read = (path: string) => readFileSync(path, 'utf8');
 
-/** A small valid pool: `perStratum` examples in each of the demo taxonomy's 15 strata, signals chosen to land there. */
-export function smallPool(perStratum: number, prefix = 'x'): PoolExample[] {
-  const categories = ['summarization', 'extraction', 'reasoning', 'code-generation', 'creative-writing'];
-  const failure = [0.1, 0.3, 0.7];
-  const out: PoolExample[] = [];
-  for (const category of categories) {
-    for (let level = 0; level < 3; level++) {
-      for (let i = 0; i < perStratum; i++) {
-        out.push({
-          id: `${prefix}-${category}-${level}-${String(i).padStart(5, '0')}`,
-          prompt: `Prompt ${i} for ${category} at level ${level}.`,
-          reference: i % 2 ? `Answer ${i}` : null,
-          task_category: category,
-          signals: { failure_rate: failure[level] },
-          capabilities: [`${category}.general`],
-          labels: { quality: i % 3 ? 'gold' : 'silver' },
-          source: 'test',
-          created_at: `2026-0${1 + (i % 9)}-1${level}T10:00:00Z`,
-        });
-      }
-    }
-  }
-  return out;
-}
-
 export const gitEnv = {
   GIT_AUTHOR_NAME: 'evalset test',
   GIT_AUTHOR_EMAIL: 'test@evalset.invalid',

@@ -20,7 +20,8 @@ export const DEMO_POOL_COUNTS: Record<string, [number, number, number]> = {
   'creative-writing': [300, 150, 14],
 };
 
-const PREFIX: Record<string, string> = {
+/** Id prefixes per category. */
+export const DEMO_ID_PREFIX: Record<string, string> = {
   summarization: 'sum',
   extraction: 'ext',
   reasoning: 'rsn',
@@ -63,7 +64,7 @@ export function demoPool(countTokens: TokenCounter, seed = DEMO_SEED): PoolExamp
       if (r.int(0, 9) < 3) signals.prompt_tokens = countTokens(text.prompt);
       const created = new Date(START + r.int(0, 299) * 86_400_000 + r.int(0, 599) * 60_000);
       examples.push({
-        id: `${PREFIX[category]}-${String(i + 1).padStart(4, '0')}`,
+        id: `${DEMO_ID_PREFIX[category]}-${String(i + 1).padStart(4, '0')}`,
         prompt: text.prompt,
         reference: text.reference,
         task_category: category,

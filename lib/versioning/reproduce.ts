@@ -10,6 +10,7 @@ import { sha256File } from '../io/hash.ts';
 import { decodeParquet, readParquetFile, tableRows } from '../io/parquet.ts';
 import type { SampleMeta } from '../provenance/meta.ts';
 import { CODE_PATHS, toolVersions } from '../provenance/tools.ts';
+import type { ManifestLine } from '../sampling/dataset.ts';
 import { parseManifest } from './snapshot.ts';
 import { parseTag } from './tags.ts';
 
@@ -49,48 +50,38 @@ function recordedParquet(root: string, tag: string, dataset: string): Uint8Array
   return existsSync(path) ? readFileSync(path) : null;
 }
 
-function rowsById(rows: Record<string, unknown>[]): Map<string, Record<string, unknown>> {
-  return new Map(rows.map((r) => [r.id as string, r]));
+/** Ids added, removed, and changed (with the columns that differ) between two id-keyed tables. */
+function diffById<T>(before: Map<string, T>, after: Map<string, T>, differing: (was: T, is: T) => string[], basis: RowDiff['basis']): RowDiff {
+  const changed: RowDiff['changed'] = [];
+  for (const [id, is] of after) {
+    const was = before.get(id);
+    const columns = was === undefined ? [] : differing(was, is);
+    if (columns.length) changed.push({ id, columns });
+  }
+  return {
+    added: [...after.keys()].filter((id) => !before.has(id)).sort(),
+    removed: [...before.keys()].filter((id) => !after.has(id)).sort(),
+    changed: changed.sort((x, y) => (x.id < y.id ? -1 : 1)),
+    basis,
+  };
 }
 
 export function diffRows(before: Record<string, unknown>[], after: Record<string, unknown>[]): RowDiff {
-  const a = rowsById(before);
-  const b = rowsById(after);
-  const changed: RowDiff['changed'] = [];
-  for (const [id, row] of b) {
-    const old = a.get(id);
-    if (!old) continue;
-    const columns = Object.keys(row).filter((c) => JSON.stringify(row[c]) !== JSON.stringify(old[c]));
-    if (columns.length) changed.push({ id, columns });
-  }
-  return {
-    added: [...b.keys()].filter((id) => !a.has(id)).sort(),
-    removed: [...a.keys()].filter((id) => !b.has(id)).sort(),
-    changed: changed.sort((x, y) => (x.id < y.id ? -1 : 1)),
-    basis: 'parquet',
-  };
+  const byId = (rows: Record<string, unknown>[]) => new Map(rows.map((r) => [r.id as string, r]));
+  const differing = (was: Record<string, unknown>, is: Record<string, unknown>) =>
+    Object.keys(is).filter((c) => JSON.stringify(is[c]) !== JSON.stringify(was[c]));
+  return diffById(byId(before), byId(after), differing, 'parquet');
 }
 
+/** The fallback when the tag's Parquet is not in the cache: the manifests tell stratum, content and labels apart. */
 function diffManifests(before: string, after: string): RowDiff {
-  const a = parseManifest(before, 'recorded manifest');
-  const b = parseManifest(after, 'produced manifest');
-  const changed: RowDiff['changed'] = [];
-  for (const [id, now] of b) {
-    const old = a.get(id);
-    if (!old) continue;
-    const columns = [
-      now.stratum !== old.stratum && 'stratum',
-      now.content_hash !== old.content_hash && 'prompt or reference',
-      now.label_hash !== old.label_hash && 'labels',
+  const differing = (was: Omit<ManifestLine, 'id'>, is: Omit<ManifestLine, 'id'>) =>
+    [
+      is.stratum !== was.stratum && 'stratum',
+      is.content_hash !== was.content_hash && 'prompt or reference',
+      is.label_hash !== was.label_hash && 'labels',
     ].filter((c): c is string => Boolean(c));
-    if (columns.length) changed.push({ id, columns });
-  }
-  return {
-    added: [...b.keys()].filter((id) => !a.has(id)).sort(),
-    removed: [...a.keys()].filter((id) => !b.has(id)).sort(),
-    changed: changed.sort((x, y) => (x.id < y.id ? -1 : 1)),
-    basis: 'manifest',
-  };
+  return diffById(parseManifest(before, 'recorded manifest'), parseManifest(after, 'produced manifest'), differing, 'manifest');
 }
 
 /** Point a fresh worktree's DVC at the repository's cache and remotes (relative remote paths resolved). */

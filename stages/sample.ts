@@ -8,92 +8,53 @@ import { ImbalancedDatasetError, InvalidInputError } from '../lib/errors.ts';
 import { writeAllAtomic } from '../lib/io/atomic.ts';
 import { digest, sha256 } from '../lib/io/hash.ts';
 import { toJsonl } from '../lib/io/jsonl.ts';
-import { columnValues, readParquetFile } from '../lib/io/parquet.ts';
 import { workingTreeObjectIds } from '../lib/io/gitTree.ts';
 import { reproducibleTimestamp } from '../lib/provenance/timestamp.ts';
 import { CODE_PATHS, toolVersions } from '../lib/provenance/tools.ts';
 import type { SampleMeta } from '../lib/provenance/meta.ts';
 import { allocateStrata } from '../lib/sampling/allocate.ts';
+import { drawAllocated, poolCounts, readAssignmentIndex } from '../lib/sampling/assignments.ts';
+import { balanceOf, poolLimitedWarnings } from '../lib/sampling/balance.ts';
 import { DATASET_COLUMNS, contentHash, datasetRows, encodeDataset, manifestLine } from '../lib/sampling/dataset.ts';
-import { drawLowest } from '../lib/sampling/draw.ts';
 import { readRecordsAt, verifyPool, type PoolSummary } from '../lib/sampling/pool.ts';
 import { strataRequests, targetShares } from '../lib/sampling/targets.ts';
-import { chiSquaredGoodnessOfFit } from '../lib/stats/chiSquaredGoodnessOfFit.ts';
 
 export async function runSample(root: string, name: string): Promise<SampleMeta> {
   const paths = projectPaths(root);
   const params = datasetParams(loadParams(paths.params, 'params.yaml'), name);
   const taxonomy = loadTaxonomy(paths.taxonomy, relative(root, paths.taxonomy));
   const out = paths.dataset(name);
-
   if (!existsSync(paths.assignments) || !existsSync(paths.poolSummary)) {
     throw new InvalidInputError([{ file: relative(root, paths.assignments), message: 'missing: run `evalset classify` (or `dvc repro`) first' }]);
   }
   const pool = JSON.parse(readFileSync(paths.poolSummary, 'utf8')) as PoolSummary;
   verifyPool(root, paths.pool, pool);
-  const columns = ['id', 'stratum', 'pool_file', 'pool_line', 'pool_offset', 'pool_length'];
-  const table = readParquetFile(paths.assignments, { columns });
-  const [ids, strata] = columns.slice(0, 2).map((c) => columnValues(table, c) as string[]);
-  const [files, lines, offsets, lengths] = columns.slice(2).map((c) => columnValues(table, c) as number[]);
-  const axes = strataOf(taxonomy);
-  const byStratum = new Map<string, number[]>();
-  strata.forEach((stratum, i) => {
-    const list = byStratum.get(stratum);
-    if (list) list.push(i);
-    else byStratum.set(stratum, [i]);
-  });
-  const poolCounts = new Map([...byStratum].map(([s, rows]) => [s, rows.length]));
+  const index = readAssignmentIndex(paths.assignments);
 
-  const shares = targetShares(name, params, taxonomy, poolCounts);
+  const counts = poolCounts(index);
   const allocation = allocateStrata({
     dataset: name,
     size: params.size,
-    strata: strataRequests(name, params, shares, poolCounts),
+    strata: strataRequests(name, params, targetShares(name, params, taxonomy, counts), counts),
     allowPoolLimited: params.allow_pool_limited ?? true,
   });
+  const balance = balanceOf(allocation, params.balance?.threshold ?? DEFAULT_BALANCE_THRESHOLD);
+  if (balance.imbalanced && params.balance?.fail_on_imbalance) throw new ImbalancedDatasetError(name, balance.p_value, balance.threshold);
 
-  const selected: number[] = [];
-  for (const s of allocation.strata) {
-    const rows = byStratum.get(s.stratum) ?? [];
-    const drawn = new Set(
-      drawLowest(
-        rows.map((i) => ids[i]),
-        s.allocated,
-        params.seed,
-      ),
-    );
-    for (const i of rows) if (drawn.has(ids[i])) selected.push(i);
-  }
-  const examples = readRecordsAt(
-    root,
-    pool,
-    selected.map((i) => ({ id: ids[i], fileIndex: files[i], line: lines[i], offset: offsets[i], length: lengths[i] })),
-    new Set(taxonomy.categories.map((c) => c.id)),
+  const selected = drawAllocated(index, allocation, params.seed);
+  const categories = new Set(taxonomy.categories.map((c) => c.id));
+  const examples = readRecordsAt(root, pool, selected.map(index.location), categories);
+  const axes = strataOf(taxonomy);
+  const rows = datasetRows(
+    examples,
+    new Map(selected.map((i) => [index.ids[i], { stratum: index.strata[i], difficulty: axes.get(index.strata[i])!.difficulty }])),
   );
-  const assigned = new Map(selected.map((i) => [ids[i], { stratum: strata[i], difficulty: axes.get(strata[i])!.difficulty }]));
-  const rows = datasetRows(examples, assigned);
-
-  const threshold = params.balance?.threshold ?? DEFAULT_BALANCE_THRESHOLD;
-  const total = allocation.total;
-  // One stratum has nothing to be balanced against: the test does not apply and cannot fail.
-  const test =
-    allocation.strata.length < 2
-      ? { statistic: 0, df: 0, pValue: 1 }
-      : chiSquaredGoodnessOfFit(
-          allocation.strata.map((s) => s.allocated),
-          allocation.strata.map((s) => (s.target / params.size) * total),
-        );
-  const imbalanced = test.pValue < threshold;
-  if (imbalanced && params.balance?.fail_on_imbalance) throw new ImbalancedDatasetError(name, test.pValue, threshold);
 
   const data = encodeDataset(rows);
   const manifest = toJsonl(rows.map(manifestLine));
   const time = reproducibleTimestamp(pool.newest_created_at);
   const sampleParams = sampleParamsOf(params);
-  const warnings = allocation.poolLimited.map((s) => {
-    const a = allocation.strata.find((x) => x.stratum === s)!;
-    return `stratum ${s} is pool-limited: its pool holds ${a.pool} examples, below its floor of ${a.floor}; all ${a.pool} were taken`;
-  });
+  const total = allocation.total;
   const meta: SampleMeta = {
     dataset: name,
     version: params.version,
@@ -113,15 +74,8 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
       pool_limited: s.poolLimited,
     })),
     pool_limited: allocation.poolLimited,
-    warnings,
-    balance: {
-      test: 'chi-squared goodness of fit against the target shares',
-      statistic: test.statistic,
-      df: test.df,
-      p_value: test.pValue,
-      threshold,
-      imbalanced,
-    },
+    warnings: poolLimitedWarnings(allocation),
+    balance,
     columns: DATASET_COLUMNS,
     files: { 'data.parquet': { sha256: sha256(data), bytes: data.byteLength, rows: rows.length } },
     content_hash: contentHash(rows),
@@ -134,7 +88,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const report = {
     examples: total,
     pool_limited_strata: allocation.poolLimited.length,
-    balance: { chi_squared: test.statistic, df: test.df, p_value: test.pValue, imbalanced },
+    balance: { chi_squared: balance.statistic, df: balance.df, p_value: balance.p_value, imbalanced: balance.imbalanced },
   };
   writeAllAtomic({
     [out.data]: data,

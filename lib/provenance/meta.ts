@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DatasetParams } from '../config/params.ts';
 import { InvalidInputError } from '../errors.ts';
+import type { Balance } from '../sampling/balance.ts';
 import type { ToolVersions } from './tools.ts';
 
 /** meta.json, the provenance sidecar of one dataset. */
@@ -25,7 +26,7 @@ export interface SampleMeta {
   }[];
   pool_limited: string[];
   warnings: string[];
-  balance: { test: string; statistic: number; df: number; p_value: number; threshold: number; imbalanced: boolean };
+  balance: Balance;
   /** The column schema of data.parquet, so a schema change is visible from git alone. */
   columns: Record<string, string>;
   files: Record<string, { sha256: string; bytes: number; rows: number }>;

@@ -120,3 +120,15 @@ export class SemverViolationError extends EvalsetError {
       : 'Set a valid `version` in params.yaml.';
   }
 }
+
+/** A git command failed: not a repository, an unknown revision, or a refused operation. */
+export class GitError extends EvalsetError {
+  readonly exitCode = 2;
+  readonly hint = 'Run evalset inside a git repository (`git init`), and check the names of the tags and revisions given.';
+  constructor(
+    readonly command: string,
+    readonly stderr: string,
+  ) {
+    super(`\`git ${command}\` failed: ${stderr.trim() || 'no message'}`);
+  }
+}

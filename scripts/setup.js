@@ -7,8 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const venv = join(root, '.venv');
 const requirements = ['requirements.txt', 'requirements-dev.txt'].filter((f) => existsSync(join(root, f)));
 const stamp = join(venv, '.evalset-requirements.sha256');

@@ -4,10 +4,11 @@ import { relative } from 'node:path';
 import { projectPaths } from '../lib/config/paths.ts';
 import { loadTaxonomy } from '../lib/config/taxonomy.ts';
 import { writeAtomic } from '../lib/io/atomic.ts';
+import { sha256File } from '../lib/io/hash.ts';
 import { toJsonl } from '../lib/io/jsonl.ts';
 import { columnValues, columnsToArrowTable, encodeParquet, readParquetFile, type ColumnSpec } from '../lib/io/parquet.ts';
 import { classifyExample, loadTokenCounter } from '../lib/sampling/classify.ts';
-import { readPoolOrThrow, type PoolSummary } from '../lib/sampling/pool.ts';
+import { readPoolOrThrow, type ClassifiedPool, type PoolSummary } from '../lib/sampling/pool.ts';
 import { reclassifications, type PriorAssignment, type Reclassification } from '../lib/sampling/registry.ts';
 
 /**
@@ -87,10 +88,12 @@ export async function runClassify(root: string, onProgress?: (n: number) => void
 
   const table = encodeParquet(columnsToArrowTable(ASSIGNMENT_COLUMNS, sorted));
   if (moves.length || !existsSync(paths.registry)) writeAtomic(paths.registry, registryBefore + toJsonl(moves));
-  writeAtomic(paths.poolSummary, JSON.stringify(pool, null, 2) + '\n');
+  const classified: ClassifiedPool = { ...pool, taxonomy: { version: taxonomy.version, sha256: sha256File(paths.taxonomy) } };
+  writeAtomic(paths.poolSummary, JSON.stringify(classified, null, 2) + '\n');
   writeAtomic(paths.assignments, table);
 
-  const strata: Record<string, number> = {};
-  for (const s of cols.stratum as string[]) strata[s] = (strata[s] ?? 0) + 1;
+  const counts = new Map<string, number>();
+  for (const s of cols.stratum as string[]) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const strata = Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1)));
   return { examples: ids.length, taxonomyVersion: taxonomy.version, strata, reclassified: moves.length };
 }

@@ -16,7 +16,7 @@ import { allocateStrata } from '../lib/sampling/allocate.ts';
 import { drawAllocated, poolCounts, readAssignmentIndex } from '../lib/sampling/assignments.ts';
 import { balanceOf, poolLimitedWarnings } from '../lib/sampling/balance.ts';
 import { DATASET_COLUMNS, contentHash, datasetRows, encodeDataset, manifestLine } from '../lib/sampling/dataset.ts';
-import { readRecordsAt, verifyPool, type PoolSummary } from '../lib/sampling/pool.ts';
+import { readRecordsAt, verifyClassified, type ClassifiedPool } from '../lib/sampling/pool.ts';
 import { strataRequests, targetShares } from '../lib/sampling/targets.ts';
 
 export async function runSample(root: string, name: string): Promise<SampleMeta> {
@@ -27,8 +27,8 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   if (!existsSync(paths.assignments) || !existsSync(paths.poolSummary)) {
     throw new InvalidInputError([{ file: relative(root, paths.assignments), message: 'missing: run `evalset classify` (or `dvc repro`) first' }]);
   }
-  const pool = JSON.parse(readFileSync(paths.poolSummary, 'utf8')) as PoolSummary;
-  verifyPool(root, paths.pool, pool);
+  const pool = JSON.parse(readFileSync(paths.poolSummary, 'utf8')) as ClassifiedPool;
+  verifyClassified(root, paths.pool, paths.taxonomy, pool);
   const index = readAssignmentIndex(paths.assignments);
 
   const counts = poolCounts(index);
@@ -93,8 +93,8 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   writeAllAtomic({
     [out.data]: data,
     [out.manifest]: manifest,
-    [out.meta]: JSON.stringify(meta, null, 2) + '\n',
     [out.report]: JSON.stringify(report, null, 2) + '\n',
+    [out.meta]: JSON.stringify(meta, null, 2) + '\n',
   });
   return meta;
 }

@@ -18,9 +18,9 @@ describe('chiSquaredGoodnessOfFit', () => {
   });
 
   it('stays exact deep in the tail: chi2.sf(200, 10) = 1.6139305336977307e-37', () => {
-    // Eleven categories give df = 10; observed/expected chosen so that the statistic is exactly 200.
-    const expected = Array(11).fill(10);
-    const observed = [10 + Math.sqrt(1000), 10 - Math.sqrt(1000), 10, 10, 10, 10, 10, 10, 10, 10, 10];
+    // Eleven categories give df = 10; (200−100)²/100 + (0−100)²/100 = 200 exactly, with valid counts.
+    const expected = Array(11).fill(100);
+    const observed = [200, 0, 100, 100, 100, 100, 100, 100, 100, 100, 100];
     const r = chiSquaredGoodnessOfFit(observed, expected);
     expect(r.df).toBe(10);
     expect(r.statistic).toBeCloseTo(200, 9);

@@ -29,7 +29,7 @@ describe('end to end with real DVC and git', () => {
 
   it('identifies the pipeline code by the git object ids an auditor can compare with', () => {
     const meta = JSON.parse(readFileSync(join(repo, 'evalsets', 'representative', 'meta.json'), 'utf8'));
-    for (const path of ['lib', 'stages', 'taxonomy', 'dvc.yaml', 'params.yaml', 'package-lock.json', 'requirements.txt']) {
+    for (const path of ['bin', 'lib', 'stages', 'taxonomy', 'package-lock.json', 'requirements.txt']) {
       expect(meta.code[path]).toBe(git(repo, 'rev-parse', `HEAD:${path}`));
     }
     expect(meta.files['data.parquet'].sha256).toBe(sha256File(join(repo, 'evalsets', 'representative', 'data.parquet')));
@@ -133,6 +133,20 @@ print(json.dumps({
       writeFileSync(path, original);
     }
     expect(run(repo, venvDvc, ['status', '-q']).status).toBe(0);
+  });
+
+  it('stays byte-identical under a forced rebuild after a change that re-ran only the cards', () => {
+    const path = join(repo, 'params.yaml');
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8').replace('harness_version: lm-evaluation-harness 0.4.9', 'harness_version: lm-evaluation-harness 0.5.1'),
+    );
+    const repro = run(repo, venvDvc, ['repro']);
+    expect(repro.stdout).toContain("Running stage 'card@representative'");
+    expect(repro.stdout).not.toContain("Running stage 'sample@");
+    git(repo, 'commit', '-q', '--no-verify', '-am', 'new harness version');
+    expect(run(repo, venvDvc, ['repro', '--force']).status).toBe(0);
+    expect(git(repo, 'status', '--porcelain')).toBe('');
   });
 
   it('fails `dvc repro` on bad input and leaves the previous outputs byte-identical', () => {

@@ -146,6 +146,23 @@ describe('outputs', () => {
   });
 });
 
+describe('demo inputs', () => {
+  it("never write into a pool that holds the user's files", () => {
+    const dir = workspace();
+    writePool(dir, pool.slice(0, 5), 'mine.jsonl');
+    const r = evalset(['--root', dir, 'demo']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('left the pool as it is');
+    expect(existsSync(join(dir, 'datasets', 'pool', 'demo.jsonl'))).toBe(false);
+  });
+
+  it('write the same bytes on every run', () => {
+    const [a, b] = [workspace(), workspace()];
+    for (const dir of [a, b]) expect(evalset(['--root', dir, 'demo'], { env: { TZ: dir === a ? 'UTC' : 'Asia/Kolkata' } }).status).toBe(0);
+    expect(sha256File(join(a, 'datasets', 'pool', 'demo.jsonl'))).toBe(sha256File(join(b, 'datasets', 'pool', 'demo.jsonl')));
+  });
+});
+
 describe('bad input', () => {
   const good = () => {
     const dir = workspace();
@@ -204,6 +221,35 @@ describe('bad input', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('datasets/pool: changed since classify ran (datasets/pool/pool.jsonl differs)');
     expect(outputs(dir)).toEqual(before);
+  });
+
+  it('refuses to sample with a taxonomy edited since classify ran', () => {
+    const dir = good();
+    const before = outputs(dir);
+    const path = join(dir, 'taxonomy', 'strata.json');
+    const taxonomy = JSON.parse(readFileSync(path, 'utf8'));
+    taxonomy.difficulty.signals.failure_rate.thresholds = [0.25, 0.5];
+    writeFile(path, JSON.stringify(taxonomy, null, 2));
+    const r = evalset(['--root', dir, 'sample', '-d', 'representative']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('taxonomy/strata.json: changed since classify ran');
+    expect(outputs(dir)).toEqual(before);
+  });
+
+  it('reads a pool file that starts with a UTF-8 byte-order mark, and samples from it', () => {
+    const dir = workspace();
+    writeFile(join(dir, 'datasets', 'pool', 'bom.jsonl'), '\ufeff' + toJsonl(pool));
+    expect(evalset(['--root', dir, 'validate']).status).toBe(0);
+    expect(evalset(['--root', dir, 'classify']).status).toBe(0);
+    expect(evalset(['--root', dir, 'sample', '-d', 'stress']).status).toBe(0);
+  });
+
+  it('names a created_at that passes the date-time format but no date parser reads', () => {
+    const dir = workspace();
+    writeFile(join(dir, 'datasets', 'pool', 'p.jsonl'), line({ ...base, created_at: '2026-03-14T09:12:00+05' }));
+    const r = evalset(['--root', dir, 'validate']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('datasets/pool/p.jsonl:1: created_at: "2026-03-14T09:12:00+05" is not a date-time');
   });
 
   it('rejects an empty pool', () => {

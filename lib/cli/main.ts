@@ -48,14 +48,17 @@ export function cli(argv: string[]) {
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout' })
     .command(
       'demo',
-      'write the embedded demo inputs under datasets/ where they are absent',
-      (y) => y.option('force', { type: 'boolean', default: false, describe: 'overwrite existing demo files' }),
+      'write the embedded demo pool to datasets/pool/ when the pool is empty',
+      (y) => y.option('force', { type: 'boolean', default: false, describe: 'write datasets/pool/demo.jsonl even when the pool holds files' }),
       run<Common & { force: boolean }>(async (args) => {
         const taxonomy = loadTaxonomy(projectPaths(args.root).taxonomy);
         const result = writeDemo(projectPaths(args.root).datasets, await loadTokenCounter(taxonomy.tokenizer), args.force);
         const rel = (ps: string[]) => ps.map((p) => relative(args.root, p));
         emit(args.json, { written: rel(result.written), skipped: rel(result.skipped) }, () =>
-          [...rel(result.written).map((p) => `wrote ${p}`), ...rel(result.skipped).map((p) => `kept ${p} (exists; --force to overwrite)`)].join('\n'),
+          [
+            ...rel(result.written).map((p) => `wrote ${p}`),
+            ...rel(result.skipped).map((p) => `left the pool as it is (it holds files; --force writes ${p} anyway)`),
+          ].join('\n'),
         );
       }),
     )

@@ -1,4 +1,4 @@
-import { EvalsetError, InvalidInputError, formatIssue } from '../errors.ts';
+import { EvalsetError, InvalidInputError } from '../errors.ts';
 
 /** Print a result: JSON when asked for, else the human text. */
 export function emit(json: boolean, value: unknown, human: () => string): void {
@@ -29,5 +29,3 @@ export function progress(label: string): ((n: number) => void) | undefined {
 export function endProgress(): void {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 }
-
-export { formatIssue };

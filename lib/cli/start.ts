@@ -4,6 +4,8 @@ import { projectPaths } from '../config/paths.ts';
 import { loadTaxonomy } from '../config/taxonomy.ts';
 import { writeDemo } from '../demo/generate.ts';
 import { dvcBinary, dvcOrThrow } from '../io/dvc.ts';
+import { InvalidInputError } from '../errors.ts';
+import { validateProject } from '../config/validate.ts';
 import { repositoryState } from '../io/gitTree.ts';
 import { readMeta } from '../provenance/meta.ts';
 import { loadTokenCounter } from '../sampling/classify.ts';
@@ -18,7 +20,14 @@ export async function startProject(root: string, json: boolean): Promise<number>
   const log = (line: string) => process.stderr.write(line + '\n');
   for (const path of demo.written) log(`evalset: wrote demo input ${relative(root, path)}`);
   log(`evalset: running ${relative(root, dvcPath) || dvcPath} repro`);
-  dvcOrThrow(root, ['repro'], { inherit: true });
+  try {
+    dvcOrThrow(root, ['repro'], { inherit: true });
+  } catch (err) {
+    // A stage failed: when the inputs are at fault, say so with every problem and exit 2, not 1.
+    const { issues } = validateProject(root);
+    if (issues.length) throw new InvalidInputError(issues);
+    throw err;
+  }
 
   const params = loadParams(paths.params, 'params.yaml');
   const datasets = Object.keys(params.datasets).map((name) => {
@@ -37,7 +46,7 @@ export async function startProject(root: string, json: boolean): Promise<number>
   });
   const state = repositoryState(root);
   if (json) {
-    process.stdout.write(JSON.stringify({ datasets, repository: state }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ datasets, repository: state, node: process.version }, null, 2) + '\n');
     return 0;
   }
   const lines = ['', 'evalset: done.'];
@@ -47,7 +56,7 @@ export async function startProject(root: string, json: boolean): Promise<number>
       lines.push(`  ${stratum.padEnd(32)} ${String(n).padStart(6)}${d.pool_limited.includes(stratum) ? '  pool-limited' : ''}`);
     lines.push(`  balance: p = ${formatP(d.balance.p_value)} (${d.balance.imbalanced ? 'imbalanced' : 'balanced'} at ${d.balance.threshold})`);
   }
-  lines.push('', `commit ${state.commit ?? '(none yet)'}${state.dirty ? ' with uncommitted changes' : ''}`);
+  lines.push('', `commit ${state.commit ?? '(none yet)'}${state.dirty ? ' with uncommitted changes' : ''}; node ${process.version}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../io/atomic.ts';
 import { toJsonl } from '../io/jsonl.ts';
-import type { PoolExample } from '../sampling/pool.ts';
+import { poolFiles, type PoolExample } from '../sampling/pool.ts';
 import type { TokenCounter } from '../sampling/classify.ts';
 import { DEMO_WRITERS } from './prompts.ts';
 import { Rng } from './rng.ts';
@@ -84,19 +83,14 @@ export interface DemoResult {
   skipped: string[];
 }
 
-/** Write the demo inputs under `datasets/` where they are absent; existing files are left as they are. */
+/**
+ * Write the demo inputs under `datasets/` when the pool is empty. A pool that holds any `*.jsonl`
+ * file is the user's data and is never touched, unless `force` says so.
+ */
 export function writeDemo(datasetsDir: string, countTokens: TokenCounter, force = false): DemoResult {
-  const files: Record<string, () => string> = {
-    [join(datasetsDir, 'pool', 'demo.jsonl')]: () => toJsonl(demoPool(countTokens)),
-  };
-  const result: DemoResult = { written: [], skipped: [] };
-  for (const [path, make] of Object.entries(files)) {
-    if (existsSync(path) && !force) {
-      result.skipped.push(path);
-      continue;
-    }
-    writeAtomic(path, make());
-    result.written.push(path);
-  }
-  return result;
+  const pool = join(datasetsDir, 'pool');
+  const path = join(pool, 'demo.jsonl');
+  if (!force && poolFiles(pool).length > 0) return { written: [], skipped: [path] };
+  writeAtomic(path, toJsonl(demoPool(countTokens)));
+  return { written: [path], skipped: [] };
 }

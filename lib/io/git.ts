@@ -1,8 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { GitError } from '../errors.ts';
 
-/** Run git and return its trimmed stdout; throws with git's stderr on failure. */
+/** Run git and return its trimmed stdout; a failure is a GitError carrying git's own message. */
 export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
-  return execFileSync('git', args, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  try {
+    return execFileSync('git', args, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (err) {
+    throw new GitError(args.join(' '), String((err as { stderr?: unknown }).stderr ?? (err as Error).message));
+  }
 }
 
 // Blobs already read in this process: a hook reads the same large manifest for several checks.

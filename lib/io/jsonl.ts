@@ -33,11 +33,14 @@ export function* readLines(path: string, onChunk?: (bytes: Uint8Array) => void):
       for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
         line++;
         const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+        // A UTF-8 byte-order mark, as some editors write, is not part of the first line.
+        if (line === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
         const text = buf.toString('utf8', start, end);
         if (text.trim() !== '') yield { line, text, offset: carryOffset + start, length: end - start };
         start = nl + 1;
       }
       if (n === 0) {
+        if (line === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
         if (start < buf.length) {
           const text = buf.toString('utf8', start);
           if (text.trim() !== '') yield { line: line + 1, text, offset: carryOffset + start, length: buf.length - start };

@@ -23,8 +23,10 @@ export function dvcVersion(root = projectRoot): string | null {
 }
 
 export interface ToolVersions {
+  /** The major version only: committed outputs must not change with a Node patch release (the run summary prints the exact one). */
   node: string;
   evalset: string;
+  'gpt-tokenizer': string;
   'parquet-wasm': string;
   'apache-arrow': string;
   dvc: string | null;
@@ -32,13 +34,20 @@ export interface ToolVersions {
 
 export function toolVersions(): ToolVersions {
   return {
-    node: process.version,
+    node: `${process.versions.node.split('.')[0]}.x`,
     evalset: evalsetVersion(),
+    'gpt-tokenizer': packageVersion('gpt-tokenizer'),
     'parquet-wasm': packageVersion('parquet-wasm'),
     'apache-arrow': packageVersion('apache-arrow'),
     dvc: dvcVersion(),
   };
 }
 
-/** The paths whose git object ids identify the pipeline code (see the README, "Provenance"). */
-export const CODE_PATHS = ['bin', 'lib', 'stages', 'taxonomy', 'dvc.yaml', 'params.yaml', 'package-lock.json', 'requirements.txt'] as const;
+/**
+ * The paths whose git object ids identify the pipeline code (see the README, "Provenance"). The
+ * sample stage depends on every one of them in dvc.yaml, so the ids it records are never stale.
+ * Left out: params.yaml (meta.json records the params the stage read and their digest, and a
+ * dependency on the whole file would re-run every dataset whenever any param changed) and dvc.yaml
+ * (DVC refuses it as a dependency; dvc.lock records each stage's command and dependencies).
+ */
+export const CODE_PATHS = ['bin', 'lib', 'stages', 'taxonomy', 'package-lock.json', 'requirements.txt'] as const;

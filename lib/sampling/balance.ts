@@ -13,12 +13,12 @@ export interface Balance {
 /**
  * The balance check: chi-squared goodness of fit of the realised counts against the target shares
  * (what pure proportionality would give), so that floors and pool limits show as imbalance.
- * One stratum has nothing to be balanced against: the test does not apply and cannot fail.
+ * With one stratum, or no example at all, there is nothing to balance: the test does not apply and cannot fail.
  */
 export function balanceOf(allocation: Allocation, threshold: number): Balance {
   const total = allocation.total;
   const test =
-    allocation.strata.length < 2
+    allocation.strata.length < 2 || total === 0
       ? { statistic: 0, df: 0, pValue: 1 }
       : chiSquaredGoodnessOfFit(
           allocation.strata.map((s) => s.allocated),

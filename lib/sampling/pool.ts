@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from
 import { join, relative } from 'node:path';
 import { InvalidInputError, formatIssue, type Issue } from '../errors.ts';
 import { readJsonl } from '../io/jsonl.ts';
+import { sha256File } from '../io/hash.ts';
 import { validateAgainst } from '../config/schema.ts';
 import type { SignalName } from '../config/taxonomy.ts';
 
@@ -44,6 +45,11 @@ export interface PoolSummary {
   records: number;
   /** The newest `created_at`, the default source of reproducible timestamps. */
   newest_created_at: string | null;
+}
+
+/** interim/pool.json: the pool as classify saw it, and the taxonomy it classified with. */
+export interface ClassifiedPool extends PoolSummary {
+  taxonomy: { version: string; sha256: string };
 }
 
 export interface PoolScan extends PoolSummary {
@@ -133,6 +139,15 @@ export function scanPool(
       firstSeen.set(example.id, fileIndex * 2 ** 32 + line);
       if (example.created_at) {
         const ms = Date.parse(example.created_at);
+        if (Number.isNaN(ms)) {
+          issues.push({
+            file,
+            line,
+            field: 'created_at',
+            message: `"${example.created_at}" is not a date-time JavaScript can read (use RFC 3339, e.g. 2026-03-14T09:12:00Z)`,
+          });
+          continue;
+        }
         if (ms > newestMs) {
           newestMs = ms;
           newest = new Date(ms).toISOString();
@@ -161,25 +176,16 @@ export class PoolChangedError extends InvalidInputError {
   }
 }
 
-/** Check that the pool's files are the ones a scan summarised, byte for byte. */
-export function verifyPool(root: string, dir: string, summary: PoolSummary): void {
+/** Check that the pool's files and the taxonomy are the ones classify used, byte for byte. */
+export function verifyClassified(root: string, dir: string, taxonomyPath: string, classified: ClassifiedPool): void {
   const now = poolFiles(dir).map((p) => relative(root, p) || p);
-  const before = summary.files.map((f) => f.path);
+  const before = classified.files.map((f) => f.path);
   if (now.join('\n') !== before.join('\n')) throw new PoolChangedError(`files were ${before.join(', ')}; now ${now.join(', ')}`);
-  for (const f of summary.files) {
-    const hash = createHash('sha256');
-    for (const chunk of readChunks(join(root, f.path))) hash.update(chunk);
-    if (hash.digest('hex') !== f.sha256) throw new PoolChangedError(`${f.path} differs`);
-  }
-}
-
-function* readChunks(path: string): Generator<Uint8Array> {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(8 << 20);
-    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) yield buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
+  for (const f of classified.files) if (sha256File(join(root, f.path)) !== f.sha256) throw new PoolChangedError(`${f.path} differs`);
+  if (sha256File(taxonomyPath) !== classified.taxonomy.sha256) {
+    throw new InvalidInputError([
+      { file: relative(root, taxonomyPath), message: 'changed since classify ran: run `evalset classify` (or `dvc repro`) again' },
+    ]);
   }
 }
 

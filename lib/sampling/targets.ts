@@ -31,7 +31,8 @@ export function targetShares(
   for (const [key, share] of Object.entries(given)) {
     if (shares.has(key)) {
       const category = key.split(STRATUM_SEPARATOR)[0];
-      if (category in given) issues.push({ file, field: `${field}.${key}`, message: `both the stratum and its category "${category}" have a share` });
+      if (Object.hasOwn(given, category))
+        issues.push({ file, field: `${field}.${key}`, message: `both the stratum and its category "${category}" have a share` });
       shares.set(key, share);
     } else if (categories.includes(key)) {
       const strata = levels.map((l) => stratumId(key, l));

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.ts';
-import { git } from '../io/git.ts';
+import { git, revisionExists } from '../io/git.ts';
 import { describeDiff, diffSnapshots, type DatasetDiff } from './plan.ts';
 import { readSnapshot } from './snapshot.ts';
 import { parseTag } from './tags.ts';
@@ -44,6 +44,9 @@ export function buildChangelog(root: string, fromTag: string, toTag: string): Ch
     throw new InvalidInputError([
       { file: 'arguments', message: `expected two release tags of one dataset (eval-dataset/NAME/vX.Y.Z), got ${fromTag} and ${toTag}` },
     ]);
+  }
+  for (const tag of [fromTag, toTag]) {
+    if (!revisionExists(root, `refs/tags/${tag}`)) throw new InvalidInputError([{ file: 'arguments', message: `no such tag: ${tag}` }]);
   }
   const before = readSnapshot(root, from.dataset, { kind: 'rev', rev: fromTag });
   const after = readSnapshot(root, to.dataset, { kind: 'rev', rev: toTag });

@@ -132,3 +132,15 @@ export class GitError extends EvalsetError {
     super(`\`git ${command}\` failed: ${stderr.trim() || 'no message'}`);
   }
 }
+
+/** The taxonomy changed since the last recorded classify run, but that run's assignments are not here to compare with. */
+export class MissingPreviousAssignmentsError extends EvalsetError {
+  readonly exitCode = 2;
+  readonly hint =
+    'Run `.venv/bin/dvc pull interim/strata.parquet` (or `dvc checkout` it from the cache), then `dvc repro` again: the registry needs the previous assignments to record which examples moved.';
+  constructor(readonly path: string) {
+    super(
+      `taxonomy/strata.json changed since the classify run dvc.lock records, and ${path} from that run is missing: the moves between taxonomy versions cannot be recorded`,
+    );
+  }
+}

@@ -1,15 +1,19 @@
 /** Stage `classify`: assign every pool example one stratum, and record moves in the reclassification registry. */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { projectPaths } from '../lib/config/paths.ts';
 import { loadTaxonomy } from '../lib/config/taxonomy.ts';
+import { MissingPreviousAssignmentsError } from '../lib/errors.ts';
 import { writeAtomic } from '../lib/io/atomic.ts';
+import { lockedMd5 } from '../lib/io/dvcLock.ts';
 import { sha256File } from '../lib/io/hash.ts';
 import { toJsonl } from '../lib/io/jsonl.ts';
 import { columnValues, columnsToArrowTable, encodeParquet, readParquetFile, type ColumnSpec } from '../lib/io/parquet.ts';
 import { classifyExample, loadTokenCounter } from '../lib/sampling/classify.ts';
 import { readPoolOrThrow, type ClassifiedPool, type PoolSummary } from '../lib/sampling/pool.ts';
 import { reclassifications, type PriorAssignment, type Reclassification } from '../lib/sampling/registry.ts';
+import { byCodePoint } from '../lib/io/order.ts';
 
 /**
  * The assignment table, one row per pool example sorted by id. Besides the stratum it records where
@@ -63,7 +67,7 @@ export async function runClassify(root: string, onProgress?: (n: number) => void
     onProgress,
   );
   const ids = cols.id as string[];
-  const order = Uint32Array.from(ids, (_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  const order = Uint32Array.from(ids, (_, i) => i).sort((a, b) => byCodePoint(ids[a], ids[b]));
   const sorted: Record<string, unknown[]> = {};
   for (const [name, values] of Object.entries(cols)) sorted[name] = Array.from(order, (i) => values[i]);
   sorted.taxonomy_version = Array(ids.length).fill(taxonomy.version);
@@ -72,6 +76,11 @@ export async function runClassify(root: string, onProgress?: (n: number) => void
   // are recorded between taxonomy versions: under the same version there is nothing to compare.
   const registryBefore = existsSync(paths.registry) ? readFileSync(paths.registry, 'utf8') : '';
   let moves: Reclassification[] = [];
+  if (!existsSync(paths.assignments)) {
+    const recorded = lockedMd5(existsSync(paths.dvcLock) ? readFileSync(paths.dvcLock, 'utf8') : null, 'classify', 'deps', 'taxonomy/strata.json');
+    const now = createHash('md5').update(readFileSync(paths.taxonomy)).digest('hex');
+    if (recorded !== undefined && recorded !== now) throw new MissingPreviousAssignmentsError(relative(root, paths.assignments));
+  }
   const previousVersion = existsSync(paths.assignments)
     ? (columnValues(readParquetFile(paths.assignments, { columns: ['taxonomy_version'], limit: 1 }), 'taxonomy_version')[0] as string | undefined)
     : undefined;
@@ -94,6 +103,6 @@ export async function runClassify(root: string, onProgress?: (n: number) => void
 
   const counts = new Map<string, number>();
   for (const s of cols.stratum as string[]) counts.set(s, (counts.get(s) ?? 0) + 1);
-  const strata = Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1)));
+  const strata = Object.fromEntries([...counts].sort(([a], [b]) => byCodePoint(a, b)));
   return { examples: ids.length, taxonomyVersion: taxonomy.version, strata, reclassified: moves.length };
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256 } from '../lib/io/hash.ts';
-import { canonicalRow, manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
+import { byCodePoint } from '../lib/io/order.ts';
+import { canonicalRow, datasetRows, manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
 
 const rowArb: fc.Arbitrary<DatasetRow> = fc.record({
   id: fc.string({ minLength: 1 }),
@@ -31,6 +32,36 @@ describe('canonical forms of a dataset row', () => {
         expect(manifestLine(row).content_hash).toBe(sha256(canonicalJson({ reference: row.reference, prompt: row.prompt })));
       }),
       { numRuns: 200, seed: 4 },
+    );
+  });
+});
+
+describe('row order', () => {
+  it('sorts ids by code point, as Python, pyarrow and DuckDB do', () => {
+    // Python: sorted(['\U0001F600', '\uFF5E', 'a', 'Z']) == ['Z', 'a', '\uFF5E', '\U0001F600']; a bare < puts U+1F600 before U+FF5E.
+    const ids = ['\u{1F600}', '\uFF5E', 'a', 'Z'];
+    expect([...ids].sort(byCodePoint)).toEqual(['Z', 'a', '\uFF5E', '\u{1F600}']);
+    const examples = ids.map((id) => ({
+      id,
+      prompt: 'p',
+      reference: null,
+      task_category: 'c',
+      signals: {},
+      capabilities: ['\u{1F600}', 'b'],
+      labels: {},
+      source: '',
+    }));
+    const rows = datasetRows(examples, new Map(ids.map((id) => [id, { stratum: 'c×d', difficulty: 'd' }])));
+    expect(rows.map((r) => r.id)).toEqual(['Z', 'a', '\uFF5E', '\u{1F600}']);
+    expect(rows[0].capabilities).toEqual(['b', '\u{1F600}']);
+  });
+
+  it('agrees with UTF-8 byte order on any strings (which is code-point order)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (a, b) => {
+        expect(Math.sign(byCodePoint(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }),
+      { numRuns: 2000, seed: 5 },
     );
   });
 });

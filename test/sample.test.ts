@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,23 @@ describe('outputs', () => {
     const pinned = JSON.parse(evalset(['--root', dir, '--json', 'sample', '-d', 'stress'], { env: { SOURCE_DATE_EPOCH: '1700000000' } }).stdout);
     expect(pinned.timestamp).toBe('2023-11-14T22:13:20.000Z');
     expect(pinned.timestamp_source).toBe('SOURCE_DATE_EPOCH');
+  });
+
+  it('refuses to classify a changed taxonomy when the previous assignments are missing, instead of recording no moves', async () => {
+    const dir = workspace();
+    writePool(dir, pool.slice(0, 100));
+    const md5 = createHash('md5')
+      .update(readFileSync(join(dir, 'taxonomy', 'strata.json')))
+      .digest('hex');
+    const lock = (hash: string) =>
+      `schema: '2.0'\nstages:\n  classify:\n    deps:\n    - path: taxonomy/strata.json\n      hash: md5\n      md5: ${hash}\n`;
+    writeFile(join(dir, 'dvc.lock'), lock('0'.repeat(32)));
+    const r = evalset(['--root', dir, 'classify']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/MissingPreviousAssignmentsError: .*interim\/strata\.parquet from that run is missing/);
+    expect(r.stderr).toContain('dvc pull interim/strata.parquet');
+    writeFile(join(dir, 'dvc.lock'), lock(md5));
+    expect(evalset(['--root', dir, 'classify']).status).toBe(0);
   });
 
   it('records a move in the reclassification registry when a new taxonomy version changes a stratum', async () => {

@@ -5,6 +5,7 @@ export function projectPaths(root: string) {
   return {
     root,
     params: join(root, 'params.yaml'),
+    dvcLock: join(root, 'dvc.lock'),
     datasets: join(root, 'datasets'),
     pool: join(root, 'datasets', 'pool'),
     taxonomy: join(root, 'taxonomy', 'strata.json'),

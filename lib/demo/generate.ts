@@ -5,6 +5,7 @@ import { poolFiles, type PoolExample } from '../sampling/pool.ts';
 import type { TokenCounter } from '../sampling/classify.ts';
 import { DEMO_WRITERS } from './prompts.ts';
 import { Rng } from './rng.ts';
+import { byId } from '../io/order.ts';
 
 /**
  * How many candidates the demo pool holds per category and difficulty (routine, moderate,
@@ -75,7 +76,7 @@ export function demoPool(countTokens: TokenCounter, seed = DEMO_SEED): PoolExamp
       });
     });
   }
-  return examples.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return examples.sort(byId);
 }
 
 export interface DemoResult {

@@ -1,4 +1,5 @@
 import { BudgetBelowFloorsError, PoolTooSmallError, StratumBelowMinimumError } from '../errors.ts';
+import { byCodePoint } from '../io/order.ts';
 
 export interface StratumRequest {
   stratum: string;
@@ -54,7 +55,7 @@ function filled(lambda: number, s: number[], lo: number[], hi: number[]): number
  */
 export function allocateStrata(request: AllocationRequest): Allocation {
   const { dataset, size } = request;
-  const strata = [...request.strata].filter((s) => s.share > 0).sort((a, b) => (a.stratum < b.stratum ? -1 : a.stratum > b.stratum ? 1 : 0));
+  const strata = [...request.strata].filter((s) => s.share > 0).sort((a, b) => byCodePoint(a.stratum, b.stratum));
   const shareSum = strata.reduce((sum, s) => sum + s.share, 0);
   const s = strata.map((x) => x.share / shareSum);
   const lo = strata.map((x) => Math.min(x.floor, x.pool));
@@ -101,7 +102,7 @@ export function allocateStrata(request: AllocationRequest): Allocation {
   const order = x
     .map((v, i) => ({ i, remainder: v - counts[i] }))
     .filter(({ i }) => counts[i] < hi[i])
-    .sort((p, q) => q.remainder - p.remainder || (strata[p.i].stratum < strata[q.i].stratum ? -1 : 1));
+    .sort((p, q) => q.remainder - p.remainder || byCodePoint(strata[p.i].stratum, strata[q.i].stratum));
   for (let k = 0; missing > 0 && k < order.length; k++, missing--) counts[order[k].i]++;
   // A rounding surplus (only possible through float error) is taken back from the smallest fractions above their floor.
   for (let k = order.length - 1; missing < 0 && k >= 0; k--) {

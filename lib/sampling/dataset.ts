@@ -3,6 +3,7 @@ import type { PoolExample } from './pool.ts';
 import { createHash } from 'node:crypto';
 import { canonicalJson, sha256 } from '../io/hash.ts';
 import { encodeParquet, toArrowTable, type ColumnSpec } from '../io/parquet.ts';
+import { byCodePoint, byId } from '../io/order.ts';
 
 /** The columns of data.parquet, in order. `labels` is JSON text so that any label shape survives every reader. */
 export const DATASET_COLUMNS: ColumnSpec = {
@@ -36,8 +37,6 @@ export interface ManifestLine {
   label_hash: string;
 }
 
-const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
 /** Rows sorted by id, labels as canonical JSON, capabilities sorted: the same set gives the same rows. */
 export function datasetRows(
   examples: readonly PoolExample[],
@@ -53,7 +52,7 @@ export function datasetRows(
         task_category: e.task_category,
         difficulty: a.difficulty,
         stratum: a.stratum,
-        capabilities: [...new Set(e.capabilities)].sort(),
+        capabilities: [...new Set(e.capabilities)].sort(byCodePoint),
         labels: canonicalJson(e.labels),
         source: e.source,
       };

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { byCodePoint } from '../io/order.ts';
 
 /**
  * The rank of a candidate: SHA-256 of `seed:id`, as hex. Ranking by a keyed hash instead of
@@ -19,9 +20,7 @@ export function drawLowest(ids: readonly string[], count: number, seed: number):
   const prefix = new Float64Array(ids.length);
   for (let i = 0; i < ids.length; i++) prefix[i] = parseInt(rankKey(seed, ids[i]).slice(0, 12), 16);
   const order = Uint32Array.from(ids, (_, i) => i).sort(
-    (a, b) => prefix[a] - prefix[b] || compare(rankKey(seed, ids[a]), rankKey(seed, ids[b])) || compare(ids[a], ids[b]),
+    (a, b) => prefix[a] - prefix[b] || byCodePoint(rankKey(seed, ids[a]), rankKey(seed, ids[b])) || byCodePoint(ids[a], ids[b]),
   );
   return Array.from(order.subarray(0, count), (i) => ids[i]);
 }
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

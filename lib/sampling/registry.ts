@@ -1,3 +1,5 @@
+import { byId } from '../io/order.ts';
+
 /** One line of `taxonomy/registry.jsonl`: an example that moved to another stratum. */
 export interface Reclassification {
   id: string;
@@ -29,5 +31,5 @@ export function reclassifications(
       moves.push({ id, old: before.stratum, new: stratum, taxonomy_version: taxonomyVersion, previous_taxonomy_version: before.taxonomy_version });
     }
   }
-  return moves.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return moves.sort(byId);
 }

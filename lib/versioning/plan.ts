@@ -11,6 +11,7 @@
  */
 import semver from 'semver';
 import { parseManifest, type DatasetSnapshot } from './snapshot.ts';
+import { byCodePoint } from '../io/order.ts';
 
 export type Bump = 'none' | 'patch' | 'minor' | 'major';
 const ORDER: Bump[] = ['none', 'patch', 'minor', 'major'];
@@ -47,8 +48,6 @@ export interface DatasetDiff {
   taxonomy: { from: string; to: string } | null;
 }
 
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 export function diffSnapshots(before: DatasetSnapshot, after: DatasetSnapshot): DatasetDiff {
   // Identical manifest lines are unchanged examples: only the lines on one side alone are parsed,
   // which keeps a 100,000-example comparison (the pre-commit hook's) to set lookups.
@@ -71,7 +70,7 @@ export function diffSnapshots(before: DatasetSnapshot, after: DatasetSnapshot): 
     else if (is.label_hash !== was.label_hash) changes.push({ id, kind: 'relabeled', stratum: is.stratum });
   }
   for (const [id, is] of now) if (!old.has(id)) changes.push({ id, kind: 'added', stratum: is.stratum });
-  changes.sort((a, b) => byString(a.stratum, b.stratum) || byString(a.id, b.id));
+  changes.sort((a, b) => byCodePoint(a.stratum, b.stratum) || byCodePoint(a.id, b.id));
 
   const strata: Record<string, StratumCounts> = {};
   const count = (stratum: string) => (strata[stratum] ??= { added: 0, removed: 0, changed: 0, moved_in: 0, moved_out: 0, relabeled: 0 });
@@ -88,18 +87,18 @@ export function diffSnapshots(before: DatasetSnapshot, after: DatasetSnapshot): 
   const afterCols = after.columns;
   return {
     changes,
-    strata: Object.fromEntries(Object.entries(strata).sort(([a], [b]) => byString(a, b))),
-    strataAdded: after.strata.filter((s) => !beforeStrata.has(s)).sort(byString),
-    strataRemoved: before.strata.filter((s) => !afterStrata.has(s)).sort(byString),
+    strata: Object.fromEntries(Object.entries(strata).sort(([a], [b]) => byCodePoint(a, b))),
+    strataAdded: after.strata.filter((s) => !beforeStrata.has(s)).sort(byCodePoint),
+    strataRemoved: before.strata.filter((s) => !afterStrata.has(s)).sort(byCodePoint),
     columnsAdded: Object.keys(afterCols)
       .filter((c) => !(c in beforeCols))
-      .sort(byString),
+      .sort(byCodePoint),
     columnsRemoved: Object.keys(beforeCols)
       .filter((c) => !(c in afterCols))
-      .sort(byString),
+      .sort(byCodePoint),
     columnsRetyped: Object.keys(afterCols)
       .filter((c) => c in beforeCols && beforeCols[c] !== afterCols[c])
-      .sort(byString)
+      .sort(byCodePoint)
       .map((column) => ({ column, from: beforeCols[column], to: afterCols[column] })),
     taxonomy: before.taxonomyVersion === after.taxonomyVersion ? null : { from: before.taxonomyVersion, to: after.taxonomyVersion },
   };

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { InvalidInputError } from '../errors.ts';
 import { dvc } from '../io/dvc.ts';
+import { lockedMd5 } from '../io/dvcLock.ts';
 import { git, gitShow } from '../io/git.ts';
 import { workingTreeObjectIds } from '../io/gitTree.ts';
 import { sha256File } from '../io/hash.ts';
@@ -13,6 +13,7 @@ import { CODE_PATHS, toolVersions } from '../provenance/tools.ts';
 import type { ManifestLine } from '../sampling/dataset.ts';
 import { parseManifest } from './snapshot.ts';
 import { parseTag } from './tags.ts';
+import { byCodePoint, byId } from '../io/order.ts';
 
 export type Diagnosis = 'reproduced' | 'writer' | 'configuration' | 'data-or-code';
 
@@ -41,12 +42,9 @@ export type Rebuild = (root: string, dataset: string) => Promise<void>;
 
 /** The tag's data.parquet from the DVC cache, by the md5 its dvc.lock recorded; null when the cache lacks it. */
 function recordedParquet(root: string, tag: string, dataset: string): Uint8Array | null {
-  const lockText = gitShow(root, tag, 'dvc.lock');
-  if (!lockText) return null;
-  const lock = parse(lockText) as { stages?: Record<string, { outs?: { path: string; md5?: string }[] }> };
-  const out = lock.stages?.[`sample@${dataset}`]?.outs?.find((o) => o.path === `evalsets/${dataset}/data.parquet`);
-  if (!out?.md5) return null;
-  const path = join(root, '.dvc', 'cache', 'files', 'md5', out.md5.slice(0, 2), out.md5.slice(2));
+  const md5 = lockedMd5(gitShow(root, tag, 'dvc.lock'), `sample@${dataset}`, 'outs', `evalsets/${dataset}/data.parquet`);
+  if (!md5) return null;
+  const path = join(root, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2));
   return existsSync(path) ? readFileSync(path) : null;
 }
 
@@ -59,9 +57,9 @@ function diffById<T>(before: Map<string, T>, after: Map<string, T>, differing: (
     if (columns.length) changed.push({ id, columns });
   }
   return {
-    added: [...after.keys()].filter((id) => !before.has(id)).sort(),
-    removed: [...before.keys()].filter((id) => !after.has(id)).sort(),
-    changed: changed.sort((x, y) => (x.id < y.id ? -1 : 1)),
+    added: [...after.keys()].filter((id) => !before.has(id)).sort(byCodePoint),
+    removed: [...before.keys()].filter((id) => !after.has(id)).sort(byCodePoint),
+    changed: changed.sort(byId),
     basis,
   };
 }

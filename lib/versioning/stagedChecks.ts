@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { parse } from 'yaml';
 import { parseParams, type Params } from '../config/params.ts';
 import { parseTaxonomy, type Taxonomy } from '../config/taxonomy.ts';
 import { checkParamsAgainstTaxonomy } from '../config/validate.ts';
 import { InvalidInputError, formatIssue, type Issue } from '../errors.ts';
+import { lockedMd5 } from '../io/dvcLock.ts';
 import { gitShow, revisionExists } from '../io/git.ts';
 import { describeDiff } from './plan.ts';
 import { declaredVersion, planFor } from './release.ts';
@@ -56,11 +56,10 @@ export function checkStagedCommit(root: string, staged: readonly string[]): stri
 
     // 3. Each staged manifest is the one dvc.lock records.
     const lockText = gitShow(root, '', 'dvc.lock');
-    const lock = lockText ? (parse(lockText) as { stages?: Record<string, { outs?: { path: string; md5?: string }[] }> }) : {};
     for (const name of staged.includes('dvc.lock') ? names : manifests) {
       const path = `evalsets/${name}/manifest.jsonl`;
       const manifest = gitShow(root, '', path);
-      const recorded = lock.stages?.[`sample@${name}`]?.outs?.find((o) => o.path === path)?.md5;
+      const recorded = lockedMd5(lockText, `sample@${name}`, 'outs', path);
       if (manifest === null || recorded === undefined) continue;
       if (createHash('md5').update(manifest).digest('hex') !== recorded) {
         problems.push(

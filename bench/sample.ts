@@ -444,7 +444,8 @@ async function main(): Promise<void> {
       const tag = options.runs > 1 ? ` (run ${i}/${options.runs})` : '';
       resetOutputs(root);
       progress(`running evalset: classify + sample@${DATASET}${tag}`);
-      evalset.push(await timed(process.execPath, ['--import', 'tsx', join(BENCH, 'evalset-job.ts'), root, DATASET]));
+      // The same V8 flag as the DVC stages (dvc.yaml) run with.
+      evalset.push(await timed(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', join(BENCH, 'evalset-job.ts'), root, DATASET]));
       progress(`  ${evalset.at(-1)!.wall_s.toFixed(2)} s`);
       progress(`running pandas: read_json + groupby().sample + to_parquet${tag}`);
       pandas.push(await timed(VENV_PYTHON, [join(BENCH, 'peer_pandas.py'), root, join(root, 'peer'), String(SIZE), String(SEED)]));

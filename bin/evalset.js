@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // The CLI runs its TypeScript sources directly through tsx, so a stage run by `dvc repro` and a
 // command typed by hand execute the same files, with no build step that could fall out of date.
 import { register } from 'tsx/esm/api';

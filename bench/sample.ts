@@ -34,7 +34,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { DEMO_ID_PREFIX, DEMO_POOL_COUNTS } from '../lib/demo/generate.ts';
+import { DEMO_ID_PREFIX, DEMO_POOL_COUNTS, SIGNAL_RANGES } from '../lib/demo/generate.ts';
+import * as demoWords from '../lib/demo/prompts.ts';
 import { Rng } from '../lib/demo/rng.ts';
 
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
@@ -91,32 +92,11 @@ interface Taxonomy {
   difficulty: { levels: { id: string }[] };
 }
 
-const companies = [
-  'Northwind Logistics',
-  'Helio Pharma',
-  'Brightline Transit',
-  'Arcadia Foods',
-  'Keystone Mutual',
-  'Lumen Grid',
-  'Orchard Health',
-  'Tessellate Labs',
-  'Cobalt Freight',
-  'Ridgeway Bank',
-];
-const people = [
-  'Maria Okafor',
-  'Daniel Reyes',
-  'Priya Natarajan',
-  'Tomasz Nowak',
-  'Aiko Tanaka',
-  'Samuel Greene',
-  'Fatima Haddad',
-  'Lucas Moreau',
-  'Ingrid Holm',
-  'Kwame Mensah',
-];
-const cities = ['Rotterdam', 'Lagos', 'Denver', 'Osaka', 'Valparaíso', 'Leeds', 'Pune', 'Tallinn', 'Montréal', 'Brisbane'];
-const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+// The demo's vocabulary, widened a little so a million prompts repeat less.
+const companies = [...demoWords.companies, 'Cobalt Freight', 'Ridgeway Bank'];
+const people = [...demoWords.people, 'Ingrid Holm', 'Kwame Mensah'];
+const cities = [...demoWords.cities, 'Montréal', 'Brisbane'];
+const months = demoWords.months;
 const documents = [
   'quarterly earnings call transcript',
   'city council meeting minutes',
@@ -232,16 +212,8 @@ function shape(r: Rng, prompt: string): string {
  * exceed the length of the prompt text shown here.
  */
 function signalsFor(r: Rng, level: number): Record<string, number> {
-  const failure = [
-    [0, 0.19],
-    [0.2, 0.49],
-    [0.5, 1],
-  ][level];
-  const steps = [
-    [1, 2],
-    [3, 5],
-    [6, 12],
-  ][level];
+  const failure = SIGNAL_RANGES.failure_rate[level];
+  const steps = SIGNAL_RANGES.reasoning_steps[level];
   const tokens = [
     [20, 249],
     [250, 799],

@@ -5,7 +5,7 @@
  * Git passes the refs on stdin: `<local ref> <local sha> <remote ref> <remote sha>` per line.
  */
 import { readFileSync } from 'node:fs';
-import { rebuildDataset } from '../lib/cli/main.ts';
+import { rebuildDataset } from '../stages/rebuild.ts';
 import { EvalsetError } from '../lib/errors.ts';
 import { dvc, dvcClean } from '../lib/io/dvc.ts';
 import { git } from '../lib/io/git.ts';

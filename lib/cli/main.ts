@@ -3,20 +3,18 @@ import yargs, { type Argv } from 'yargs';
 import { runCard } from '../../stages/card.ts';
 import { runClassify } from '../../stages/classify.ts';
 import { runSample } from '../../stages/sample.ts';
+import { rebuildDataset } from '../../stages/rebuild.ts';
 import { projectPaths } from '../config/paths.ts';
 import { loadTaxonomy } from '../config/taxonomy.ts';
 import { validateProject } from '../config/validate.ts';
 import { writeDemo } from '../demo/generate.ts';
 import { formatIssue } from '../errors.ts';
-import { readMeta } from '../provenance/meta.ts';
-import { loadTokenCounter } from '../sampling/classify.ts';
-import { formatP } from '../card/render.ts';
 import { buildChangelog, renderChangelog } from '../versioning/changelog.ts';
 import { describeDiff, type ReleasePlan } from '../versioning/plan.ts';
 import { datasetNames, planFor } from '../versioning/release.ts';
-import { describeReproduction, reproduceTag, type Rebuild } from '../versioning/reproduce.ts';
+import { describeReproduction, reproduceTag } from '../versioning/reproduce.ts';
 import { createReleaseTag } from '../versioning/tag.ts';
-import { emit, endProgress, progress, reportError } from './output.ts';
+import { emit, endProgress, progress, reportError, sampleSummary } from './output.ts';
 import { startProject } from './start.ts';
 
 interface Common {
@@ -52,7 +50,7 @@ export function cli(argv: string[]) {
       (y) => y.option('force', { type: 'boolean', default: false, describe: 'write datasets/pool/demo.jsonl even when the pool holds files' }),
       run<Common & { force: boolean }>(async (args) => {
         const taxonomy = loadTaxonomy(projectPaths(args.root).taxonomy);
-        const result = writeDemo(projectPaths(args.root).datasets, await loadTokenCounter(taxonomy.tokenizer), args.force);
+        const result = await writeDemo(projectPaths(args.root).datasets, taxonomy.tokenizer, args.force);
         const rel = (ps: string[]) => ps.map((p) => relative(args.root, p));
         emit(args.json, { written: rel(result.written), skipped: rel(result.skipped) }, () =>
           [
@@ -177,12 +175,6 @@ export function cli(argv: string[]) {
     .wrap(Math.min(110, process.stdout.columns ?? 110));
 }
 
-/** The sampling stage, as `reproduce` re-runs it in a checkout of a release. */
-export const rebuildDataset: Rebuild = async (root, dataset) => {
-  await runClassify(root);
-  await runSample(root, dataset);
-};
-
 function describePlan(plan: ReleasePlan): string {
   const head = plan.previousTag
     ? `${plan.dataset}: ${plan.previousVersion} → ${plan.declaredVersion} (${plan.previousTag}); required: ${plan.required}${plan.expectedVersion ? ` (${plan.expectedVersion})` : ''}`
@@ -190,18 +182,5 @@ function describePlan(plan: ReleasePlan): string {
   const lines = [head, ...plan.reasons.map((r) => `  ${r.bump}: ${r.reason}`)];
   if (plan.diff) lines.push('changes:', describeDiff(plan.diff));
   lines.push(plan.ok ? 'ok' : `refused: ${plan.violation}`);
-  return lines.join('\n');
-}
-
-export function sampleSummary(meta: ReturnType<typeof readMeta>): string {
-  const lines = [
-    `${meta.dataset} v${meta.version}: ${meta.size.realised} examples from a pool of ${meta.size.pool} (seed ${meta.seed})`,
-    ...meta.strata.map(
-      (s) =>
-        `  ${s.stratum.padEnd(32)} ${String(s.realised).padStart(6)}  ${s.percent.toFixed(1).padStart(5)}%${s.pool_limited ? '  pool-limited' : ''}`,
-    ),
-    `  balance: χ² = ${meta.balance.statistic.toFixed(2)}, df = ${meta.balance.df}, p = ${formatP(meta.balance.p_value)} → ${meta.balance.imbalanced ? 'imbalanced' : 'balanced'}`,
-    ...meta.warnings.map((w) => `  warning: ${w}`),
-  ];
   return lines.join('\n');
 }

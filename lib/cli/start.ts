@@ -8,15 +8,14 @@ import { InvalidInputError } from '../errors.ts';
 import { validateProject } from '../config/validate.ts';
 import { repositoryState } from '../io/gitTree.ts';
 import { readMeta } from '../provenance/meta.ts';
-import { loadTokenCounter } from '../sampling/classify.ts';
-import { formatP } from '../card/render.ts';
+import { sampleSummary } from './output.ts';
 
 /** `npm start`: demo inputs where absent, `dvc repro`, then what was produced. */
 export async function startProject(root: string, json: boolean): Promise<number> {
   const paths = projectPaths(root);
   const dvcPath = dvcBinary();
   const taxonomy = loadTaxonomy(paths.taxonomy, relative(root, paths.taxonomy));
-  const demo = writeDemo(paths.datasets, await loadTokenCounter(taxonomy.tokenizer));
+  const demo = await writeDemo(paths.datasets, taxonomy.tokenizer);
   const log = (line: string) => process.stderr.write(line + '\n');
   for (const path of demo.written) log(`evalset: wrote demo input ${relative(root, path)}`);
   log(`evalset: running ${relative(root, dvcPath) || dvcPath} repro`);
@@ -32,30 +31,25 @@ export async function startProject(root: string, json: boolean): Promise<number>
   const params = loadParams(paths.params, 'params.yaml');
   const datasets = Object.keys(params.datasets).map((name) => {
     const out = paths.dataset(name);
-    const meta = readMeta(out.meta, relative(root, out.meta));
-    return {
-      name,
+    return { meta: readMeta(out.meta, relative(root, out.meta)), data: relative(root, out.data), card: relative(root, out.card) };
+  });
+  const state = repositoryState(root);
+  if (json) {
+    const summary = datasets.map(({ meta, data, card }) => ({
+      name: meta.dataset,
       version: meta.version,
       examples: meta.size.realised,
       strata: Object.fromEntries(meta.strata.map((s) => [s.stratum, s.realised])),
       pool_limited: meta.pool_limited,
       balance: meta.balance,
-      data: relative(root, out.data),
-      card: relative(root, out.card),
-    };
-  });
-  const state = repositoryState(root);
-  if (json) {
-    process.stdout.write(JSON.stringify({ datasets, repository: state, node: process.version }, null, 2) + '\n');
+      data,
+      card,
+    }));
+    process.stdout.write(JSON.stringify({ datasets: summary, repository: state, node: process.version }, null, 2) + '\n');
     return 0;
   }
   const lines = ['', 'evalset: done.'];
-  for (const d of datasets) {
-    lines.push('', `${d.name} v${d.version}: ${d.examples} examples → ${d.data}; card: ${d.card}`);
-    for (const [stratum, n] of Object.entries(d.strata))
-      lines.push(`  ${stratum.padEnd(32)} ${String(n).padStart(6)}${d.pool_limited.includes(stratum) ? '  pool-limited' : ''}`);
-    lines.push(`  balance: p = ${formatP(d.balance.p_value)} (${d.balance.imbalanced ? 'imbalanced' : 'balanced'} at ${d.balance.threshold})`);
-  }
+  for (const { meta, data, card } of datasets) lines.push('', sampleSummary(meta), `  data: ${data}; card: ${card}`);
   lines.push('', `commit ${state.commit ?? '(none yet)'}${state.dirty ? ' with uncommitted changes' : ''}; node ${process.version}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;

@@ -1,4 +1,5 @@
 import jsonc from 'jsonc-parser';
+import { nearestLine } from './schema.ts';
 
 const lineAt = (text: string, offset: number) => {
   let line = 1;
@@ -27,15 +28,13 @@ export function jsonWithLines(text: string): {
       lineOf: () => undefined,
     };
   }
-  const lineOf = (path: string[]) => {
-    for (let n = path.length; n >= 0; n--) {
+  const lineOf = (path: string[]) =>
+    nearestLine(path, (at) => {
       const node = jsonc.findNodeAtLocation(
         tree,
-        path.slice(0, n).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+        at.map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
       );
-      if (node) return lineAt(text, node.offset);
-    }
-    return undefined;
-  };
+      return node ? lineAt(text, node.offset) : undefined;
+    });
   return { value: jsonc.getNodeValue(tree), lineOf };
 }

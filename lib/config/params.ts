@@ -1,7 +1,7 @@
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { readConfigFile } from './readConfig.ts';
 import { InvalidInputError, type Issue } from '../errors.ts';
-import { validateAgainst } from './schema.ts';
+import { nearestLine, validateAgainst } from './schema.ts';
 
 export type AllocationMode = 'proportional' | 'production' | 'explicit';
 
@@ -45,13 +45,11 @@ export function parseParams(text: string, file: string): Params {
     throw new InvalidInputError(doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] })));
   }
   const value = doc.toJS();
-  const lineOf = (path: string[]): number | undefined => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
+  const lineOf = (path: string[]) =>
+    nearestLine(path, (at) => {
+      const node = doc.getIn(at, true);
+      return isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+    });
   const issues: Issue[] = validateAgainst('params', value, file, lineOf);
   if (issues.length) throw new InvalidInputError(issues);
   return value as Params;

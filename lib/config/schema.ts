@@ -41,6 +41,15 @@ function errorMessage(error: ErrorObject): string {
   return error.message ?? 'is invalid';
 }
 
+/** The line of a field, or of its nearest ancestor present in the document (a missing field is reported where its parent is). */
+export function nearestLine(path: readonly string[], exact: (path: string[]) => number | undefined): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const line = exact(path.slice(0, n));
+    if (line !== undefined) return line;
+  }
+  return undefined;
+}
+
 /** Validate a value; every problem becomes an issue. `lineOf` maps a field path to its line where the format allows. */
 export function validateAgainst(name: string, value: unknown, file: string, line?: number | ((fieldPath: string[]) => number | undefined)): Issue[] {
   const validate = schemaValidator(name);

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { writeAtomic } from '../io/atomic.ts';
 import { toJsonl } from '../io/jsonl.ts';
 import { poolFiles, type PoolExample } from '../sampling/pool.ts';
-import type { TokenCounter } from '../sampling/classify.ts';
+import { loadTokenCounter, type TokenCounter } from '../sampling/classify.ts';
+import type { Taxonomy } from '../config/taxonomy.ts';
 import { DEMO_WRITERS } from './prompts.ts';
 import { Rng } from './rng.ts';
 import { byId } from '../io/order.ts';
@@ -32,19 +33,25 @@ export const DEMO_ID_PREFIX: Record<string, string> = {
 export const DEMO_SEED = 20261126;
 const START = Date.UTC(2026, 0, 5, 8, 0, 0);
 
-/** Signals that put an example at the given level under the demo taxonomy's thresholds. */
-function signalsFor(r: Rng, level: number): PoolExample['signals'] {
-  const mode = r.int(0, 9);
-  const failure = [
+/** Per level (routine, moderate, adversarial), the range of each signal that lands there under the demo taxonomy's thresholds. */
+export const SIGNAL_RANGES = {
+  failure_rate: [
     [0.0, 0.19],
     [0.2, 0.49],
     [0.5, 0.95],
-  ][level];
-  const steps = [
+  ],
+  reasoning_steps: [
     [1, 2],
     [3, 5],
     [6, 12],
-  ][level];
+  ],
+} as const;
+
+/** Signals that put an example at the given level under the demo taxonomy's thresholds. */
+function signalsFor(r: Rng, level: number): PoolExample['signals'] {
+  const mode = r.int(0, 9);
+  const failure = SIGNAL_RANGES.failure_rate[level];
+  const steps = SIGNAL_RANGES.reasoning_steps[level];
   if (mode <= 4 || (mode >= 8 && level > 0)) return { failure_rate: r.float(failure[0], failure[1]) };
   if (mode <= 7) return { reasoning_steps: r.int(steps[0], steps[1]) };
   return {}; // routine and unannotated: the prompt's token count decides
@@ -88,10 +95,10 @@ export interface DemoResult {
  * Write the demo inputs under `datasets/` when the pool is empty. A pool that holds any `*.jsonl`
  * file is the user's data and is never touched, unless `force` says so.
  */
-export function writeDemo(datasetsDir: string, countTokens: TokenCounter, force = false): DemoResult {
+export async function writeDemo(datasetsDir: string, tokenizer: Taxonomy['tokenizer'], force = false): Promise<DemoResult> {
   const pool = join(datasetsDir, 'pool');
   const path = join(pool, 'demo.jsonl');
   if (!force && poolFiles(pool).length > 0) return { written: [], skipped: [path] };
-  writeAtomic(path, toJsonl(demoPool(countTokens)));
+  writeAtomic(path, toJsonl(demoPool(await loadTokenCounter(tokenizer))));
   return { written: [path], skipped: [] };
 }

@@ -7,7 +7,7 @@ export interface DemoText {
   capabilities: string[];
 }
 
-const companies = [
+export const companies = [
   'Northwind Logistics',
   'Helio Pharma',
   'Brightline Transit',
@@ -17,9 +17,18 @@ const companies = [
   'Orchard Health',
   'Tessellate Labs',
 ];
-const people = ['Maria Okafor', 'Daniel Reyes', 'Priya Natarajan', 'Tomasz Nowak', 'Aiko Tanaka', 'Samuel Greene', 'Fatima Haddad', 'Lucas Moreau'];
-const cities = ['Rotterdam', 'Lagos', 'Denver', 'Osaka', 'Valparaíso', 'Leeds', 'Pune', 'Tallinn'];
-const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+export const people = [
+  'Maria Okafor',
+  'Daniel Reyes',
+  'Priya Natarajan',
+  'Tomasz Nowak',
+  'Aiko Tanaka',
+  'Samuel Greene',
+  'Fatima Haddad',
+  'Lucas Moreau',
+];
+export const cities = ['Rotterdam', 'Lagos', 'Denver', 'Osaka', 'Valparaíso', 'Leeds', 'Pune', 'Tallinn'];
+export const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 const summarySubjects = [
   {

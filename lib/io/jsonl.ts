@@ -29,18 +29,16 @@ export function* readLines(path: string, onChunk?: (bytes: Uint8Array) => void):
       const n = readSync(fd, chunk, 0, CHUNK, null);
       if (n > 0) onChunk?.(chunk.subarray(0, n));
       const buf = n === 0 ? carry : Buffer.concat([carry, chunk.subarray(0, n)]);
-      let start = 0;
+      // A UTF-8 byte-order mark, as some editors write, is not part of the first line.
+      let start = line === 0 && carryOffset === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
       for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
         line++;
         const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-        // A UTF-8 byte-order mark, as some editors write, is not part of the first line.
-        if (line === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
         const text = buf.toString('utf8', start, end);
         if (text.trim() !== '') yield { line, text, offset: carryOffset + start, length: end - start };
         start = nl + 1;
       }
       if (n === 0) {
-        if (line === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
         if (start < buf.length) {
           const text = buf.toString('utf8', start);
           if (text.trim() !== '') yield { line: line + 1, text, offset: carryOffset + start, length: buf.length - start };

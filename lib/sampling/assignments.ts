@@ -1,6 +1,6 @@
 import { columnValues, readParquetFile } from '../io/parquet.ts';
 import type { Allocation } from './allocate.ts';
-import { drawLowest } from './draw.ts';
+import { lowestRanked } from './draw.ts';
 
 /** The assignment table as the sample stage needs it: ids, strata, and where each line is in the pool. */
 export interface AssignmentIndex {
@@ -39,14 +39,12 @@ export function drawAllocated(index: AssignmentIndex, allocation: Allocation, se
   const selected: number[] = [];
   for (const s of allocation.strata) {
     const rows = index.byStratum.get(s.stratum) ?? [];
-    const drawn = new Set(
-      drawLowest(
-        rows.map((i) => index.ids[i]),
-        s.allocated,
-        seed,
-      ),
-    );
-    for (const i of rows) if (drawn.has(index.ids[i])) selected.push(i);
+    for (const j of lowestRanked(
+      rows.map((i) => index.ids[i]),
+      s.allocated,
+      seed,
+    ))
+      selected.push(rows[j]);
   }
   return selected;
 }

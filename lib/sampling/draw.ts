@@ -12,15 +12,20 @@ export function rankKey(seed: number, id: string): string {
 }
 
 /**
- * The `count` lowest-ranked ids, in rank order. Ranks are compared by their first 48 bits as a
- * number (exact in a double, and fast to sort); equal prefixes, rare even among millions of
- * candidates, fall back to the full hash and then the id.
+ * Positions of the `count` lowest-ranked ids, in rank order. Ranks are compared by their first 48
+ * bits as a number (exact in a double, and fast to sort); equal prefixes, rare even among millions
+ * of candidates, fall back to the full hash and then the id.
  */
-export function drawLowest(ids: readonly string[], count: number, seed: number): string[] {
+export function lowestRanked(ids: readonly string[], count: number, seed: number): Uint32Array {
   const prefix = new Float64Array(ids.length);
   for (let i = 0; i < ids.length; i++) prefix[i] = parseInt(rankKey(seed, ids[i]).slice(0, 12), 16);
   const order = Uint32Array.from(ids, (_, i) => i).sort(
     (a, b) => prefix[a] - prefix[b] || byCodePoint(rankKey(seed, ids[a]), rankKey(seed, ids[b])) || byCodePoint(ids[a], ids[b]),
   );
-  return Array.from(order.subarray(0, count), (i) => ids[i]);
+  return order.subarray(0, count);
+}
+
+/** The `count` lowest-ranked ids, in rank order. */
+export function drawLowest(ids: readonly string[], count: number, seed: number): string[] {
+  return Array.from(lowestRanked(ids, count, seed), (i) => ids[i]);
 }

@@ -4,5 +4,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
+const { STAGES, rebuildDataset } = await import('../stages/index.ts');
 const { cli } = await import('../lib/cli/main.ts');
-await cli(process.argv.slice(2)).parseAsync();
+await cli(process.argv.slice(2), { stages: STAGES, rebuild: rebuildDataset }).parseAsync();

@@ -18,6 +18,44 @@ export function formatIssue(issue: Issue): string {
   return issue.field ? `${where}: ${issue.field}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 
+/** `1 problem`, `3,431 problems`: a count with its noun, grouped by thousands the same way on every machine. */
+export function countOf(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : nouns}`;
+}
+
+/** How many issues each file has, and within it each field, in the order the files were first met. */
+function issueTotals(issues: readonly Issue[]): Map<string, Map<string, number>> {
+  const totals = new Map<string, Map<string, number>>();
+  for (const { file, field } of issues) {
+    let fields = totals.get(file);
+    if (!fields) totals.set(file, (fields = new Map()));
+    const key = field || 'whole line';
+    fields.set(key, (fields.get(key) ?? 0) + 1);
+  }
+  return totals;
+}
+
+/**
+ * The human text for a list of issues: a count, the first `shown` issues, and, when some are left
+ * out, the true total per file and per field so that nothing drops out of sight, and how to see them
+ * all. `--json` prints every issue on any command, so that is the default way to say it.
+ */
+export function describeIssues(issues: readonly Issue[], shown = 20, seeAll = 'add `--json` to list every one'): string {
+  const lines = [`${countOf(issues.length, 'problem')} in the inputs:`, ...issues.slice(0, shown).map((issue) => `  ${formatIssue(issue)}`)];
+  if (issues.length > shown) {
+    lines.push(`  … and ${(issues.length - shown).toLocaleString('en-US')} more (${seeAll}); all ${issues.length.toLocaleString('en-US')} by file and field:`);
+    for (const [file, fields] of issueTotals(issues)) {
+      const total = [...fields.values()].reduce((a, b) => a + b, 0);
+      const byField = [...fields]
+        .sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0))
+        .map(([field, n]) => `${field}: ${n.toLocaleString('en-US')}`)
+        .join(', ');
+      lines.push(`    ${file}: ${total.toLocaleString('en-US')} (${byField})`);
+    }
+  }
+  return lines.join('\n');
+}
+
 export abstract class EvalsetError extends Error {
   /** 1 = a check failed, 2 = usage or input error (the CLI's exit code). */
   abstract readonly exitCode: 1 | 2;
@@ -28,17 +66,25 @@ export abstract class EvalsetError extends Error {
   }
 }
 
+/**
+ * The hint for problems in the inputs that `evalset validate` checks (params.yaml, the taxonomy, the
+ * pool): pointing there helps only for those, not for a tag, a manifest or validate's own output.
+ */
+export const VALIDATE_HINT = 'Fix the listed records or settings and re-run; `evalset validate` checks params.yaml, the taxonomy and the whole pool at once.';
+
 /** Bad input or configuration: every problem found, each with file, line and field. */
 export class InvalidInputError extends EvalsetError {
   readonly exitCode = 2;
-  readonly hint = 'Fix the listed records or settings and re-run; `evalset validate` lists every problem.';
-  constructor(readonly issues: Issue[]) {
+  readonly hint: string;
+  constructor(
+    readonly issues: Issue[],
+    options: { hint?: string } = {},
+  ) {
     super(InvalidInputError.describe(issues));
+    this.hint = options.hint ?? 'Fix the listed records or settings and re-run.';
   }
-  static describe(issues: Issue[], shown = 20): string {
-    const lines = issues.slice(0, shown).map((issue) => `  ${formatIssue(issue)}`);
-    if (issues.length > shown) lines.push(`  … and ${issues.length - shown} more`);
-    return `${issues.length} problem${issues.length === 1 ? '' : 's'} in the inputs:\n${lines.join('\n')}`;
+  static describe(issues: readonly Issue[], shown = 20): string {
+    return describeIssues(issues, shown);
   }
 }
 
@@ -59,7 +105,7 @@ export class PoolTooSmallError extends EvalsetError {
     readonly deficits: StratumDeficit[],
   ) {
     super(
-      `dataset ${dataset}: the pool holds ${pool} examples but the floors add up to ${floors}. Deficient strata:\n` +
+      `dataset ${dataset}: the pool holds ${countOf(pool, 'example')} but the floors add up to ${floors}. Deficient strata:\n` +
         deficits.map((d) => `  ${d.stratum}: ${d.pool} of ${d.floor} (short by ${d.floor - d.pool})`).join('\n'),
     );
   }
@@ -75,7 +121,7 @@ export class StratumBelowMinimumError extends EvalsetError {
     readonly count: number,
     readonly minimum: number,
   ) {
-    super(`dataset ${dataset}: stratum ${stratum} has ${count} examples, below its minimum of ${minimum}`);
+    super(`dataset ${dataset}: stratum ${stratum} has ${countOf(count, 'example')}, below its minimum of ${minimum}`);
   }
 }
 

@@ -1,60 +1,105 @@
-/** Stage `sample@{name}`: allocate, draw, and write data.parquet, manifest.jsonl, meta.json and the metrics report. */
-import { existsSync, readFileSync } from 'node:fs';
+/**
+ * Stage `sample@{name}`: allocate over the eligible pool, draw, and write data.parquet,
+ * quarantine.parquet, manifest.jsonl, the quality results of the draw (balance, eligibility,
+ * provenance), the metrics report and meta.json (last: it vouches for the others by their SHA-256).
+ */
 import { relative } from 'node:path';
 import { datasetParams, loadParams, sampleParamsOf, DEFAULT_BALANCE_THRESHOLD } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
 import { loadTaxonomy, strataOf } from '../lib/config/taxonomy.ts';
-import { ImbalancedDatasetError, InvalidInputError } from '../lib/errors.ts';
-import { writeAllAtomic } from '../lib/io/atomic.ts';
+import { drawEligible } from '../lib/eligibility/draw.ts';
+import { readExclusions } from '../lib/eligibility/table.ts';
+import { ImbalancedDatasetError } from '../lib/errors.ts';
+import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
+import { workingTreeObjectIds } from '../lib/io/gitTree.ts';
 import { digest, sha256 } from '../lib/io/hash.ts';
 import { toJsonl } from '../lib/io/jsonl.ts';
-import { workingTreeObjectIds } from '../lib/io/gitTree.ts';
+import { runStageMain } from '../lib/pipeline/main.ts';
+import type { Stage } from '../lib/pipeline/stage.ts';
+import { assertValidMeta, type SampleMeta } from '../lib/provenance/meta.ts';
 import { reproducibleTimestamp } from '../lib/provenance/timestamp.ts';
-import { CODE_PATHS, toolVersions } from '../lib/provenance/tools.ts';
-import type { SampleMeta } from '../lib/provenance/meta.ts';
+import { toolVersions } from '../lib/provenance/tools.ts';
+import { qualityJson } from '../lib/quality/result.ts';
 import { allocateStrata } from '../lib/sampling/allocate.ts';
-import { drawAllocated, poolCounts, readAssignmentIndex } from '../lib/sampling/assignments.ts';
+import { readAssignmentIndex } from '../lib/sampling/assignments.ts';
 import { balanceOf, poolLimitedWarnings } from '../lib/sampling/balance.ts';
 import { DATASET_COLUMNS, contentHash, datasetRows, encodeDataset, manifestLine } from '../lib/sampling/dataset.ts';
-import { readRecordsAt, verifyClassified, type ClassifiedPool } from '../lib/sampling/pool.ts';
+import { encodeQuarantine } from '../lib/sampling/quarantine.ts';
+import { readRecordsAt } from '../lib/sampling/pool.ts';
+import { sampleSummary } from '../lib/sampling/summary.ts';
 import { strataRequests, targetShares } from '../lib/sampling/targets.ts';
+import { readVoucher } from '../lib/sampling/voucher.ts';
+import { balanceResult, eligibilityResult, provenanceResult } from '../lib/sampling/quality.ts';
+
+/** The code this stage runs; meta.json records each path's git object id (the code identity). */
+const CODE = [
+  'stages/sample.ts',
+  'lib/sampling',
+  'lib/eligibility',
+  'lib/quality',
+  'lib/provenance',
+  'lib/config',
+  'lib/io',
+  'lib/stats',
+  'lib/pipeline',
+  'lib/cli/output.ts',
+  'lib/errors.ts',
+];
 
 export async function runSample(root: string, name: string): Promise<SampleMeta> {
   const paths = projectPaths(root);
   const params = datasetParams(loadParams(paths.params, 'params.yaml'), name);
   const taxonomy = loadTaxonomy(paths.taxonomy, relative(root, paths.taxonomy));
   const out = paths.dataset(name);
-  if (!existsSync(paths.assignments) || !existsSync(paths.poolSummary)) {
-    throw new InvalidInputError([{ file: relative(root, paths.assignments), message: 'missing: run `evalset classify` (or `dvc repro`) first' }]);
-  }
-  const pool = JSON.parse(readFileSync(paths.poolSummary, 'utf8')) as ClassifiedPool;
-  verifyClassified(root, paths.pool, paths.taxonomy, pool);
+  removeStaleTemporaries([out.dir, out.qualityDir, paths.reports]);
+  const voucher = readVoucher(paths);
   const index = readAssignmentIndex(paths.assignments);
+  const exclusions = readExclusions(root, new Set(index.ids));
 
-  const counts = poolCounts(index);
-  const allocation = allocateStrata({
-    dataset: name,
-    size: params.size,
-    strata: strataRequests(name, params, targetShares(name, params, taxonomy, counts), counts),
-    allowPoolLimited: params.allow_pool_limited ?? true,
-  });
+  const strataIds = new Map([...index.byStratum].map(([stratum, rows]) => [stratum, rows.map((i) => index.ids[i])]));
+  const allocate = (eligible: ReadonlyMap<string, number>) =>
+    allocateStrata({
+      dataset: name,
+      size: params.size,
+      strata: strataRequests(name, params, targetShares(name, params, taxonomy, eligible), eligible),
+      allowPoolLimited: params.allow_pool_limited ?? true,
+    });
+  const draw = await drawEligible({ strata: strataIds, seed: params.seed, allocate, exclusions });
+  const allocation = draw.allocation;
   const balance = balanceOf(allocation, params.balance?.threshold ?? DEFAULT_BALANCE_THRESHOLD);
   if (balance.imbalanced && params.balance?.fail_on_imbalance) throw new ImbalancedDatasetError(name, balance.p_value, balance.threshold);
 
-  const selected = drawAllocated(index, allocation, params.seed);
+  const rowOf = new Map(index.ids.map((id, i) => [id, i]));
   const categories = new Set(taxonomy.categories.map((c) => c.id));
-  const examples = readRecordsAt(root, pool, selected.map(index.location), categories);
   const axes = strataOf(taxonomy);
-  const rows = datasetRows(
-    examples,
-    new Map(selected.map((i) => [index.ids[i], { stratum: index.strata[i], difficulty: axes.get(index.strata[i])!.difficulty }])),
-  );
+  const readRows = (ids: readonly string[]) => {
+    const rows = ids.map((id) => rowOf.get(id)!);
+    const examples = readRecordsAt(root, voucher, rows.map(index.location), categories);
+    return datasetRows(examples, new Map(rows.map((i) => [index.ids[i], { stratum: index.strata[i], difficulty: axes.get(index.strata[i])!.difficulty }])));
+  };
+  const rows = readRows([...draw.drawn.values()].flat());
+  const quarantinedRows = readRows([...new Set(draw.quarantined.map((q) => q.id))]);
 
   const data = encodeDataset(rows);
+  const quarantine = encodeQuarantine(quarantinedRows, draw.quarantined);
   const manifest = toJsonl(rows.map(manifestLine));
-  const time = reproducibleTimestamp(pool.newest_created_at);
+  const time = reproducibleTimestamp(voucher.newest_created_at);
   const sampleParams = sampleParamsOf(params);
   const total = allocation.total;
+  const files = {
+    'data.parquet': { sha256: sha256(data), bytes: data.byteLength, rows: rows.length },
+    'quarantine.parquet': { sha256: sha256(quarantine), bytes: quarantine.byteLength, rows: draw.quarantined.length },
+  };
+  const code = workingTreeObjectIds(root, CODE);
+  const tools = toolVersions();
+  const quality = {
+    balance: qualityJson(balanceResult(name, balance), relative(root, out.quality('balance'))),
+    eligibility: qualityJson(eligibilityResult(name, draw), relative(root, out.quality('eligibility'))),
+    provenance: qualityJson(
+      provenanceResult(name, { timestamp: time.timestamp, timestamp_source: time.source, files, content_hash: contentHash(rows), code, tools }),
+      relative(root, out.quality('provenance')),
+    ),
+  };
   const meta: SampleMeta = {
     dataset: name,
     version: params.version,
@@ -62,7 +107,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     taxonomy_version: taxonomy.version,
     params_digest: digest(sampleParams),
     params: sampleParams,
-    size: { requested: params.size, realised: total, pool: pool.records },
+    size: { requested: params.size, realised: total, pool: voucher.records, eligible: [...draw.allocation.strata].reduce((n, s) => n + s.pool, 0) },
     strata: allocation.strata.map((s) => ({
       stratum: s.stratum,
       pool: s.pool,
@@ -76,25 +121,67 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     pool_limited: allocation.poolLimited,
     warnings: poolLimitedWarnings(allocation),
     balance,
+    eligibility: Object.fromEntries([...draw.checks].map(([check, c]) => [check, { excluded: c.excluded, quarantined: c.quarantined }])),
     columns: DATASET_COLUMNS,
-    files: { 'data.parquet': { sha256: sha256(data), bytes: data.byteLength, rows: rows.length } },
+    files: {
+      ...files,
+      ...Object.fromEntries(Object.entries(quality).map(([check, text]) => [`quality/${check}.json`, { sha256: sha256(text), bytes: Buffer.byteLength(text), rows: 1 }])),
+    },
     content_hash: contentHash(rows),
     manifest_sha256: sha256(manifest),
-    code: workingTreeObjectIds(root, CODE_PATHS),
-    tools: toolVersions(),
+    code,
+    tools,
     timestamp: time.timestamp,
     timestamp_source: time.source,
   };
+  assertValidMeta(meta);
   const report = {
     examples: total,
     pool_limited_strata: allocation.poolLimited.length,
+    excluded: Object.fromEntries([...draw.checks].map(([check, c]) => [check, c.excluded])),
+    quarantined: draw.quarantined.length,
     balance: { chi_squared: balance.statistic, df: balance.df, p_value: balance.p_value, imbalanced: balance.imbalanced },
   };
   writeAllAtomic({
     [out.data]: data,
+    [out.quarantine]: quarantine,
     [out.manifest]: manifest,
+    ...Object.fromEntries(Object.entries(quality).map(([check, text]) => [out.quality(check), text])),
     [out.report]: JSON.stringify(report, null, 2) + '\n',
     [out.meta]: JSON.stringify(meta, null, 2) + '\n',
   });
   return meta;
 }
+
+export const stage: Stage<SampleMeta> = {
+  name: 'sample',
+  perDataset: true,
+  describe: 'allocate over the eligible pool and draw one dataset; write data.parquet, quarantine.parquet, manifest.jsonl, quality results and meta.json',
+  params: [
+    'datasets.${key}.version',
+    'datasets.${key}.seed',
+    'datasets.${key}.size',
+    'datasets.${key}.allocation',
+    'datasets.${key}.floor',
+    'datasets.${key}.floors',
+    'datasets.${key}.allow_pool_limited',
+    'datasets.${key}.balance',
+  ],
+  deps: ['interim/validated.json', 'interim/strata.parquet', 'interim/pool.json', 'interim/exclusions', 'datasets/pool', 'taxonomy', 'package-lock.json', 'requirements.txt'],
+  code: CODE,
+  outs: [
+    { path: 'evalsets/${key}/data.parquet' },
+    { path: 'evalsets/${key}/quarantine.parquet' },
+    { path: 'evalsets/${key}/manifest.jsonl', cache: false },
+    { path: 'evalsets/${key}/quality/balance.json', cache: false },
+    { path: 'evalsets/${key}/quality/eligibility.json', cache: false },
+    { path: 'evalsets/${key}/quality/provenance.json', cache: false },
+    { path: 'evalsets/${key}/meta.json', cache: false },
+    { path: 'reports/sample-${key}.json', cache: false, metrics: true },
+  ],
+  nodeFlags: ['--max-semi-space-size=64'],
+  run: (root, dataset) => runSample(root, dataset!),
+  summarize: sampleSummary,
+};
+
+await runStageMain(stage, import.meta.url);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocateStrata, type StratumRequest } from '../lib/sampling/allocate.ts';
+import { allocateStrata, designedAllocation, type StratumRequest } from '../lib/sampling/allocate.ts';
 import { BudgetBelowFloorsError, PoolTooSmallError, StratumBelowMinimumError } from '../lib/errors.ts';
 
 const stratumArb = fc.record({
@@ -117,5 +117,37 @@ describe('allocateStrata', () => {
     );
     expect(err).toBeInstanceOf(StratumBelowMinimumError);
     expect((err as Error).message).toMatch(/stratum a has 12 examples, below its minimum of 30/);
+  });
+
+  it('rounds the designed allocation: with pools that cannot bind, allocateStrata is designedAllocation to within one', () => {
+    fc.assert(
+      fc.property(requestArb, ({ strata, size }) => {
+        const unlimitedPools = strata.map((s) => ({ ...s, pool: size }));
+        const included = unlimitedPools.filter((s) => s.share > 0);
+        const floorTotal = included.reduce((a, s) => a + s.floor, 0);
+        if (included.length === 0 || floorTotal > size) return;
+        const allocation = allocateStrata({ dataset: 'd', size, strata: unlimitedPools, allowPoolLimited: true });
+        const design = designedAllocation(size, unlimitedPools);
+        expect(design.overcommitted).toBe(false);
+        expect(design.strata.map((s) => s.stratum)).toEqual(allocation.strata.map((s) => s.stratum));
+        expect(Math.abs(design.strata.reduce((a, s) => a + s.designed, 0) - size)).toBeLessThan(1e-6);
+        design.strata.forEach((s, i) => {
+          expect(Math.abs(s.designed - allocation.strata[i].allocated)).toBeLessThan(1 + 1e-9);
+          expect(s.designed).toBeGreaterThanOrEqual(allocation.strata[i].floor - 1e-9);
+        });
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+  });
+
+  it('designs max(floor, λ·share) before any pool limit', () => {
+    // The demo's stress design: routine (1/40 of 450 = 11.25) is lifted to its floor of 15; the other 375 split 5:2.
+    const strata = ['routine', 'moderate', 'adversarial'].map((level, i) => ({ stratum: level, pool: 14, share: [1, 2, 5][i], floor: 15 }));
+    const design = designedAllocation(450 / 5, strata);
+    expect(design.strata).toEqual([
+      { stratum: 'adversarial', designed: (75 / 7) * 5 },
+      { stratum: 'moderate', designed: (75 / 7) * 2 },
+      { stratum: 'routine', designed: 15 },
+    ]);
   });
 });

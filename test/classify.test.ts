@@ -85,4 +85,54 @@ describe('taxonomy as configuration', () => {
       });
     }
   });
+
+  it('reports per-category thresholds that do not fit, with their lines and fields', () => {
+    const json = JSON.parse(text);
+    delete json.difficulty.signals.reasoning_steps;
+    json.difficulty.precedence = ['failure_rate', 'prompt_tokens'];
+    json.categories[0].thresholds = { prompt_tokens: [100] };
+    json.categories[1].thresholds = { prompt_tokens: [900, 300] };
+    json.categories[2].thresholds = { reasoning_steps: [2, 5] };
+    const pretty = JSON.stringify(json, null, 2);
+    const lineOf = (needle: string, from = 0) => pretty.split('\n').findIndex((l, i) => i >= from && l.includes(needle)) + 1;
+    try {
+      parseTaxonomy(pretty, 'taxonomy/strata.json');
+      expect.unreachable();
+    } catch (err) {
+      const issues = (err as InvalidInputError).issues;
+      expect(issues.map((i) => `${i.line}: ${i.field}: ${i.message}`)).toEqual([
+        `${lineOf('"prompt_tokens": [')}: categories.0.thresholds.prompt_tokens: category "summarization": needs 2 thresholds (one between each pair of the 3 levels), has 1`,
+        `${lineOf('"prompt_tokens": [', lineOf('"extraction"'))}: categories.1.thresholds.prompt_tokens: category "extraction": must be strictly ascending`,
+        `${lineOf('"reasoning_steps": [')}: categories.2.thresholds.reasoning_steps: category "reasoning": signal "reasoning_steps" has no default thresholds in difficulty.signals to override`,
+      ]);
+    }
+  });
+
+  it('refuses a per-category override of a signal that does not exist, naming the field', () => {
+    const json = JSON.parse(text);
+    json.categories[1].thresholds = { tokens: [300, 900] };
+    try {
+      parseTaxonomy(JSON.stringify(json, null, 2), 'taxonomy/strata.json');
+      expect.unreachable();
+    } catch (err) {
+      expect((err as InvalidInputError).issues).toEqual([expect.objectContaining({ field: 'categories.1.thresholds.tokens' })]);
+    }
+  });
+});
+
+describe('per-category thresholds', () => {
+  const json = JSON.parse(text);
+  json.categories.find((c: { id: string }) => c.id === 'extraction').thresholds = { prompt_tokens: [300, 900] };
+  const perCategory = parseTaxonomy(JSON.stringify(json, null, 2), 'taxonomy/strata.json');
+
+  it('classifies a category by its own thresholds and every other category by the defaults', () => {
+    const at = (category: string, signals: PoolExample['signals']) => classifyExample({ ...example(signals), task_category: category }, perCategory, never);
+    // 260 tokens: moderate under the default [250, 800], routine under extraction's [300, 900].
+    expect(at('summarization', { prompt_tokens: 260 })).toMatchObject({ difficulty: 'moderate', decided_by: 'prompt_tokens' });
+    expect(at('extraction', { prompt_tokens: 260 })).toMatchObject({ difficulty: 'routine', stratum: 'extraction×routine' });
+    expect(at('extraction', { prompt_tokens: 850 })).toMatchObject({ difficulty: 'moderate' });
+    expect(at('extraction', { prompt_tokens: 900 })).toMatchObject({ difficulty: 'adversarial' });
+    // A signal the category does not override keeps the default thresholds.
+    expect(at('extraction', { failure_rate: 0.3 })).toMatchObject({ difficulty: 'moderate', decided_by: 'failure_rate' });
+  });
 });

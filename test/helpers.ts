@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,11 +51,14 @@ export const run = (cwd: string, command: string, args: string[]) =>
 export const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv } }).trim();
 
-/** A clone-like copy of the repository after `npm install`: tracked files, with node_modules and .venv linked. */
+/** A clone-like copy of the repository after `npm install`: its files, with node_modules and .venv linked, committed in a fresh git repository. */
 export function copyOfRepository(): string {
   const dir = mkdtempSync(join(tmpdir(), 'evalset-e2e-'));
-  const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: projectRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
-  for (const path of tracked) cpSync(join(projectRoot, path), join(dir, path));
+  // Tracked and untracked files as they stand in the working tree (ignored ones and deleted ones left out).
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: projectRoot, encoding: 'utf8' })
+    .split('\0')
+    .filter((path) => path && existsSync(join(projectRoot, path)));
+  for (const path of new Set(files)) cpSync(join(projectRoot, path), join(dir, path));
   symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'));
   symlinkSync(join(projectRoot, '.venv'), join(dir, '.venv'));
   git(dir, 'init', '-q', '-b', 'main');

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sha256 } from '../lib/io/hash.ts';
+import { canonicalJson, sha256 } from '../lib/io/hash.ts';
+import { lockedMd5 } from '../lib/io/dvcLock.ts';
 import { decodeParquet } from '../lib/io/parquet.ts';
 import { copyOfRepository, evalset, git, run, venvDvc } from './helpers.ts';
 
@@ -79,13 +80,17 @@ describe('dataset versioning in a real repository, through the installed hooks',
   });
 
   let relabeled = '';
+  let relabeledFrom = '';
   let retired = '';
   it('refuses an under-bump and an over-bump with the rule and the diff, and accepts the right bump', () => {
     const before = manifestIds(repo);
     const sampled = [...before.keys()].sort();
     relabeled = sampled[3];
     retired = sampled[7];
-    editPool(repo, (r) => (r.id === retired ? null : r.id === relabeled ? { ...r, labels: { quality: 'relabeled-in-test' } } : r));
+    editPool(repo, (r) => {
+      if (r.id === relabeled) relabeledFrom = canonicalJson(r.labels);
+      return r.id === retired ? null : r.id === relabeled ? { ...r, labels: { quality: 'relabeled-in-test' } } : r;
+    });
     dvcIn(repo, 'add', 'datasets');
     dvcIn(repo, 'repro');
     git(repo, 'add', '-A');
@@ -155,11 +160,49 @@ describe('dataset versioning in a real repository, through the installed hooks',
       trailers: { 'Dataset-Change': 'retire', Retired: '1' },
     });
 
+    // The parameters that changed, and the relabeled example's old and new labels from both releases' data.parquet.
+    expect(changelog.params).toEqual([{ key: 'version', from: '0.1.0', to: '0.2.0' }]);
+    expect(changelog.labels).toEqual({
+      available: true,
+      changes: [{ id: relabeled, stratum: manifestIds(repo).get(relabeled)!.stratum, from: relabeledFrom, to: '{"quality":"relabeled-in-test"}' }],
+    });
+
     const markdown = evalset(['changelog', `eval-dataset/${NAME}/v0.1.0`, `eval-dataset/${NAME}/v0.2.0`], { cwd: repo }).stdout;
     expect(markdown).toContain(`# ${NAME}: 0.1.0 → 0.2.0`);
     expect(markdown).toContain(`- Relabeled (1): \`${relabeled}\``);
     expect(markdown).toContain(`- Removed (1): \`${retired}\``);
+    expect(markdown).toContain('## Parameters\n\n- `version`: `"0.1.0"` → `"0.2.0"`\n');
+    expect(markdown).toContain(`: \`${relabeledFrom}\` → \`{"quality":"relabeled-in-test"}\``);
   });
+
+  it('says in one line when the old labels are not in the DVC cache', () => {
+    const md5 = lockedMd5(
+      git(repo, 'show', `eval-dataset/${NAME}/v0.1.0:dvc.lock`),
+      `sample@${NAME}`,
+      'outs',
+      `evalsets/${NAME}/data.parquet`,
+    )!;
+    const cached = join(repo, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2));
+    renameSync(cached, `${cached}.aside`);
+    try {
+      const r = evalset(['changelog', `eval-dataset/${NAME}/v0.1.0`, `eval-dataset/${NAME}/v0.2.0`], { cwd: repo });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(
+        `Old and new label values are not shown: the DVC cache does not hold data.parquet of eval-dataset/${NAME}/v0.1.0 (\`dvc pull\` at the tag brings it).`,
+      );
+    } finally {
+      renameSync(`${cached}.aside`, cached);
+    }
+  });
+
+  it('refuses to tag a dataset params.yaml does not name, listing the names (exit 2)', () => {
+    const r = evalset(['tag', 'nope'], { cwd: repo });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('params.yaml: datasets: no dataset `nope` in params.yaml; it names `representative`, `stress`');
+  });
+
+  let remotePath = '';
+  const bareRemote = () => remotePath;
 
   /** Commit a broken state past the hooks and tag it by hand, as someone bypassing `evalset tag` would. */
   function brokenTag(version: string, breakIt: () => void): string {
@@ -174,7 +217,8 @@ describe('dataset versioning in a real repository, through the installed hooks',
   }
 
   it('diagnoses configuration drift when the seed at the tag is not the one recorded', () => {
-    const tag = brokenTag('9.0.0', () => setParam(repo, 'seed: 1729', 'seed: 1730'));
+    // The commit declares the version it is tagged as, so only the reproduction can catch it.
+    const tag = brokenTag('9.0.0', () => setParam(repo, 'version: 0.2.0\n    seed: 1729', 'version: 9.0.0\n    seed: 1730'));
     const r = evalset(['reproduce', tag], { cwd: repo });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('NOT reproduced — configuration drift');
@@ -221,6 +265,7 @@ describe('dataset versioning in a real repository, through the installed hooks',
 
   it('pushes a good release tag through pre-push (reproduce, dvc push) and blocks a broken one', () => {
     const remote = join(mkdtempSync(join(tmpdir(), 'evalset-remote-')), 'remote.git');
+    remotePath = remote;
     expect(run(repo, 'git', ['init', '-q', '--bare', remote]).status).toBe(0);
     git(repo, 'remote', 'add', 'origin', remote);
     const ok = run(repo, 'git', ['push', '-q', 'origin', 'HEAD:refs/heads/main', `eval-dataset/${NAME}/v0.2.0`]);
@@ -234,5 +279,39 @@ describe('dataset versioning in a real repository, through the installed hooks',
     expect(blocked.stderr).toContain('evalset pre-push: push refused.');
     expect(blocked.stderr).toContain('configuration drift');
     expect(git(remote, 'tag', '-l')).not.toContain('v9.0.0');
+  });
+
+  it('decides what is a release by the REMOTE ref: a branch pushed as a release tag is reproduced and blocked', () => {
+    git(repo, 'branch', 'sneaky', `eval-dataset/${NAME}/v9.0.0^{commit}`);
+    const bypass = run(repo, 'git', ['push', '-q', 'origin', `sneaky:refs/tags/eval-dataset/${NAME}/v9.0.0`]);
+    expect(bypass.stderr).toContain(`evalset pre-push: reproducing eval-dataset/${NAME}/v9.0.0`);
+    expect(bypass.stderr).toContain('configuration drift');
+    expect(bypass.status).not.toBe(0);
+    expect(git(bareRemote(), 'tag', '-l')).not.toContain('v9.0.0');
+  });
+
+  it('refuses to publish a commit as a release whose version it does not declare', () => {
+    const r = run(repo, 'git', ['push', '-q', 'origin', `HEAD:refs/tags/eval-dataset/${NAME}/v2.0.0`]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`declares ${NAME} 0.2.0 in params.yaml, not 2.0.0`);
+    expect(git(bareRemote(), 'tag', '-l')).not.toContain('v2.0.0');
+  });
+
+  it('a failing `dvc remote list` refuses the push; deleting a remote tag needs no check', () => {
+    const local = join(repo, '.dvc', 'config.local');
+    writeFileSync(local, '[[[\n');
+    try {
+      const refused = run(repo, 'git', ['push', '-q', 'origin', 'HEAD:refs/heads/other']);
+      expect(refused.stderr).toContain('`dvc remote list` failed: ERROR: configuration error');
+      expect(refused.status).not.toBe(0);
+      expect(git(bareRemote(), 'branch', '--list')).not.toContain('other');
+
+      const deleted = run(repo, 'git', ['push', '-q', 'origin', `:refs/tags/eval-dataset/${NAME}/v0.2.0`]);
+      expect(deleted.stderr).not.toContain('refused');
+      expect(deleted.status).toBe(0);
+      expect(git(bareRemote(), 'tag', '-l')).not.toContain(`eval-dataset/${NAME}/v0.2.0`);
+    } finally {
+      rmSync(local);
+    }
   });
 });

@@ -2,7 +2,9 @@ import { stringify } from 'yaml';
 import type { CardParams } from '../config/params.ts';
 import type { Taxonomy } from '../config/taxonomy.ts';
 import type { SampleMeta } from '../provenance/meta.ts';
+import type { QualityResult } from '../quality/result.ts';
 import { DATASET_COLUMNS } from '../sampling/dataset.ts';
+import { renderQualitySections } from './sections/index.ts';
 
 /** Hugging Face's size buckets (the `size_categories` field of a dataset card). */
 export function sizeCategory(n: number): string {
@@ -28,20 +30,13 @@ function features() {
 const pct = (x: number) => `${x.toFixed(1)}%`;
 const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
 
-/** A p-value a person can read: fixed notation down to 1e-4, scientific below. */
-export function formatP(p: number): string {
-  return p >= 1e-4 ? p.toFixed(4) : p.toExponential(2);
-}
-
-/** Sections later stages fill in. Each stays in the card, saying plainly that it was not measured. */
-export const PENDING_SECTIONS = ['Contamination', 'Annotator agreement', 'Capability coverage', 'Staleness'] as const;
 
 /**
  * The dataset card: Hugging Face card layout (YAML front matter, then the template's sections),
  * extended with the evaluation fields. Everything comes from meta.json, params and the taxonomy,
  * so the same inputs render the same bytes.
  */
-export function renderCard(meta: SampleMeta, card: CardParams, taxonomy: Taxonomy): string {
+export function renderCard(meta: SampleMeta, card: CardParams, taxonomy: Taxonomy, quality: ReadonlyMap<string, QualityResult>): string {
   const title = card.pretty_name ?? `evalset ${meta.dataset}`;
   const hfTasks = [...new Set(taxonomy.categories.map((c) => c.hf_task_category ?? 'text-generation'))].sort();
   const frontMatter = {
@@ -66,15 +61,6 @@ export function renderCard(meta: SampleMeta, card: CardParams, taxonomy: Taxonom
       `| ${s.stratum} | ${s.pool} | ${pct(100 * s.share)} | ${num(s.target)} | ${s.floor} | ${s.realised} | ${pct(s.percent)} | ${s.pool_limited ? 'pool-limited' : ''} |`,
   );
   const warnings = meta.warnings.length ? meta.warnings.map((w) => `- ⚠️ ${w}`).join('\n') : '- none';
-  const b = meta.balance;
-  const code = meta.code
-    ? Object.entries(meta.code)
-        .map(([path, id]) => `| \`${path}\` | \`${id}\` |`)
-        .join('\n')
-    : '| (not a git working tree) | |';
-  const tools = Object.entries(meta.tools)
-    .map(([k, v]) => `${k} ${v ?? 'not installed'}`)
-    .join(', ');
 
   return `---
 ${stringify(frontMatter, { lineWidth: 0 })}---
@@ -107,7 +93,9 @@ examples can no longer be evaluated on them.
 
 One row per example in \`data.parquet\`, sorted by \`id\`: \`id\`, \`prompt\`, \`reference\` (may be null), \`task_category\`,
 \`difficulty\`, \`stratum\` (\`category×difficulty\`), \`capabilities\` (list of capability ids), \`labels\` (JSON text)
-and \`source\`. \`manifest.jsonl\` lists \`id\`, \`stratum\`, \`content_hash\` and \`label_hash\` for every row.
+and \`source\`. \`manifest.jsonl\` lists \`id\`, \`stratum\`, \`content_hash\`, \`label_hash\` and \`row_hash\` for every row.
+Candidates excluded by an eligibility screen that the draw passed over are in \`quarantine.parquet\`: the same
+columns, then \`check\`, \`score\` and \`reason\`.
 
 ## Dataset Creation
 
@@ -126,28 +114,11 @@ floor per stratum and the surplus redistributed; inside a stratum, the examples 
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${strataRows.join('\n')}
 
-### Balance
-
-${b.df === 0 ? 'Not applicable: the dataset has a single stratum.' : `Chi-squared goodness of fit of the realised counts against the target shares: χ² = ${b.statistic.toFixed(3)}, df = ${b.df}, p = ${formatP(b.p_value)} — **${b.imbalanced ? 'imbalanced' : 'balanced'}** at the ${b.threshold} threshold.`}
-
 ### Warnings
 
 ${warnings}
 
-${PENDING_SECTIONS.map((s) => `## ${s}\n\n_Not measured yet for this dataset._`).join('\n\n')}
-
-## Provenance
-
-- **Timestamp:** ${meta.timestamp} (${meta.timestamp_source})
-- **data.parquet SHA-256:** \`${meta.files['data.parquet'].sha256}\`
-- **Content hash** (canonical rows, independent of the Parquet writer): \`${meta.content_hash}\`
-- **Tools:** ${tools}
-
-Pipeline code, by git object id as it stood when this dataset was built (compare with \`git rev-parse <commit>:<path>\`):
-
-| path | object id |
-| --- | --- |
-${code}
+${renderQualitySections(quality)}
 
 ## Bias, Risks, and Limitations
 

@@ -1,6 +1,4 @@
-import { formatP } from '../card/render.ts';
 import { EvalsetError, InvalidInputError } from '../errors.ts';
-import type { SampleMeta } from '../provenance/meta.ts';
 
 /** Print a result: JSON when asked for, else the human text. */
 export function emit(json: boolean, value: unknown, human: () => string): void {
@@ -30,18 +28,4 @@ export function progress(label: string): ((n: number) => void) | undefined {
 
 export function endProgress(): void {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-}
-
-/** One dataset as a person reads it: counts and shares per stratum, the balance verdict, the warnings. */
-export function sampleSummary(meta: SampleMeta): string {
-  const lines = [
-    `${meta.dataset} v${meta.version}: ${meta.size.realised} examples from a pool of ${meta.size.pool} (seed ${meta.seed})`,
-    ...meta.strata.map(
-      (s) =>
-        `  ${s.stratum.padEnd(32)} ${String(s.realised).padStart(6)}  ${s.percent.toFixed(1).padStart(5)}%${s.pool_limited ? '  pool-limited' : ''}`,
-    ),
-    `  balance: χ² = ${meta.balance.statistic.toFixed(2)}, df = ${meta.balance.df}, p = ${formatP(meta.balance.p_value)} → ${meta.balance.imbalanced ? 'imbalanced' : 'balanced'}`,
-    ...meta.warnings.map((w) => `  warning: ${w}`),
-  ];
-  return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+import { run, type Commands, type Common } from './command.ts';
 import { relative } from 'node:path';
 import { loadParams } from '../config/params.ts';
 import { projectPaths } from '../config/paths.ts';
@@ -8,7 +9,7 @@ import { InvalidInputError } from '../errors.ts';
 import { validateProject } from '../config/validate.ts';
 import { repositoryState } from '../io/gitTree.ts';
 import { readMeta } from '../provenance/meta.ts';
-import { sampleSummary } from './output.ts';
+import { sampleSummary } from '../sampling/summary.ts';
 
 /** `npm start`: demo inputs where absent, `dvc repro`, then what was produced. */
 export async function startProject(root: string, json: boolean): Promise<number> {
@@ -23,7 +24,7 @@ export async function startProject(root: string, json: boolean): Promise<number>
     dvcOrThrow(root, ['repro'], { inherit: true });
   } catch (err) {
     // A stage failed: when the inputs are at fault, say so with every problem and exit 2, not 1.
-    const { issues } = validateProject(root);
+    const { issues } = await validateProject(root);
     if (issues.length) throw new InvalidInputError(issues);
     throw err;
   }
@@ -54,3 +55,12 @@ export async function startProject(root: string, json: boolean): Promise<number>
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }
+
+export const commands: Commands = () => [
+  {
+    command: 'start',
+    describe: 'the main job: demo inputs if absent, `dvc repro`, then a summary (what `npm start` runs)',
+    builder: {},
+    handler: run<Common>((args) => startProject(args.root, args.json)),
+  },
+];

@@ -1,6 +1,7 @@
-import { LineCounter, isNode, parseDocument } from 'yaml';
+import { type Document, LineCounter, isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { readConfigFile } from './readConfig.ts';
-import { InvalidInputError, type Issue } from '../errors.ts';
+import { InvalidInputError, VALIDATE_HINT, type Issue } from '../errors.ts';
+import { LONE_SURROGATE_MESSAGE, illFormedStrings } from '../io/jsonl.ts';
 import { nearestLine, validateAgainst } from './schema.ts';
 
 export type AllocationMode = 'proportional' | 'production' | 'explicit';
@@ -38,33 +39,93 @@ export const DEFAULT_BALANCE_THRESHOLD = 0.05;
 /** The keys of `datasets.{name}` that the sample stage reads; dvc.yaml declares the same list. */
 export const SAMPLE_PARAM_KEYS = ['version', 'seed', 'size', 'allocation', 'floor', 'floors', 'allow_pool_limited', 'balance'] as const;
 
+/**
+ * What a dataset may be called: it becomes a folder under evalsets/, a git tag, a DVC params key and,
+ * through dvc.yaml's `foreach`, part of a shell command, so only characters that are inert in all of
+ * them. Lower case only, so that two names cannot share a folder on a case-insensitive file system.
+ */
+export const DATASET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+const DATASET_NAME_RULE =
+  'is not an allowed dataset name: use lower-case letters, digits, "-" and "_", starting with a letter or digit (the name becomes a folder, a git tag and part of the commands in dvc.yaml)';
+
+type LineOf = (path: readonly string[]) => number | undefined;
+
+// Where each parsed params object came from, so that a problem found later (an unknown stratum in
+// the shares, a floor the pool cannot meet) can still name its line. Keyed by the objects parseParams
+// returns: the whole params and each dataset's entry.
+const lineIndex = new WeakMap<object, LineOf>();
+
+/** The line of a field of params (or of one dataset's entry), or of its nearest ancestor; undefined for objects not read from a file. */
+export function lineInParams(owner: object, path: readonly string[]): number | undefined {
+  return lineIndex.get(owner)?.(path);
+}
+
+/** The line of a key in the YAML document (where a person looks for it), else of the value, else of the nearest ancestor. */
+function yamlLines(doc: Document, lineCounter: LineCounter): LineOf {
+  const exact = (path: string[]): number | undefined => {
+    if (path.length === 0) return 1;
+    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === path[path.length - 1]);
+      if (pair && isNode(pair.key) && pair.key.range) return lineCounter.linePos(pair.key.range[0]).line;
+    }
+    const node = doc.getIn(path, true);
+    return isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+  };
+  return (path) => nearestLine(path, exact);
+}
+
+/** Friendlier words for the schema's verdict on the `datasets` map and its keys. */
+function explainDatasetIssue(issue: Issue, value: unknown): Issue {
+  if (issue.field === 'datasets' && (issue.message === 'must not be empty' || (issue.message === 'must be object' && value == null)))
+    return { ...issue, message: 'must list at least one dataset (see the README, "Datasets and allocation")' };
+  if (issue.field?.startsWith('datasets.') && issue.message.startsWith('is not an allowed name')) return { ...issue, message: DATASET_NAME_RULE };
+  return issue;
+}
+
 export function parseParams(text: string, file: string): Params {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length) {
-    throw new InvalidInputError(doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] })));
+    throw new InvalidInputError(
+      doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] })),
+      { hint: VALIDATE_HINT },
+    );
   }
   const value = doc.toJS();
-  const lineOf = (path: string[]) =>
-    nearestLine(path, (at) => {
-      const node = doc.getIn(at, true);
-      return isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
-    });
-  const issues: Issue[] = validateAgainst('params', value, file, lineOf);
-  if (issues.length) throw new InvalidInputError(issues);
-  return value as Params;
+  const lineOf = yamlLines(doc, lineCounter);
+  const illFormed = illFormedStrings(value).map((path) => ({ file, line: lineOf(path), field: path.join('.'), message: LONE_SURROGATE_MESSAGE }));
+  const datasets = (value as { datasets?: unknown } | null)?.datasets;
+  const issues: Issue[] = [
+    ...illFormed,
+    ...validateAgainst('params', value, file, lineOf).map((issue) => explainDatasetIssue(issue, datasets)),
+  ];
+  if (issues.length) throw new InvalidInputError(issues, { hint: VALIDATE_HINT });
+  const params = value as Params;
+  lineIndex.set(params, lineOf);
+  for (const [name, dataset] of Object.entries(params.datasets)) lineIndex.set(dataset, (path) => lineOf(['datasets', name, ...path]));
+  return params;
 }
 
 export function loadParams(path: string, displayName = path): Params {
   return parseParams(readConfigFile(path, displayName), displayName);
 }
 
+/** The names of the datasets, in the order params.yaml lists them. */
+export const datasetNames = (params: Params): string[] => Object.keys(params.datasets);
+
+/**
+ * One dataset's params. Looked up as an own key: a name such as `__proto__` or `constructor` must
+ * be "no such dataset", not a property every object inherits.
+ */
 export function datasetParams(params: Params, name: string, file = 'params.yaml'): DatasetParams {
-  const dataset = params.datasets[name];
-  if (!dataset) {
-    throw new InvalidInputError([{ file, field: `datasets.${name}`, message: `no such dataset; known: ${Object.keys(params.datasets).join(', ')}` }]);
+  if (!Object.hasOwn(params.datasets, name)) {
+    throw new InvalidInputError(
+      [{ file, line: lineInParams(params, ['datasets']), field: 'datasets', message: `no dataset \`${name}\` in ${file}; datasets: ${datasetNames(params).join(', ')}` }],
+      { hint: `Name one of the datasets listed under \`datasets:\` in ${file}.` },
+    );
   }
-  return dataset;
+  return params.datasets[name];
 }
 
 /** Exactly the params the sample stage reads, for its digest. */

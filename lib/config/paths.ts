@@ -12,14 +12,19 @@ export function projectPaths(root: string) {
     registry: join(root, 'taxonomy', 'registry.jsonl'),
     assignments: join(root, 'interim', 'strata.parquet'),
     poolSummary: join(root, 'interim', 'pool.json'),
+    reports: join(root, 'reports'),
     dataset: (name: string) => {
       const dir = join(root, 'evalsets', name);
       return {
         dir,
         data: join(dir, 'data.parquet'),
+        quarantine: join(dir, 'quarantine.parquet'),
         manifest: join(dir, 'manifest.jsonl'),
         meta: join(dir, 'meta.json'),
         card: join(dir, 'README.md'),
+        qualityDir: join(dir, 'quality'),
+        /** The result file of one quality check (lib/quality/result.ts). */
+        quality: (check: string) => join(dir, 'quality', `${check}.json`),
         report: join(root, 'reports', `sample-${name}.json`),
       };
     },

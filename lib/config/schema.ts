@@ -23,7 +23,7 @@ export function schemaValidator(name: string): ValidateFunction {
   return validate;
 }
 
-/** `/signals/failure_rate` → `signals.failure_rate`; a missing property names itself. */
+/** `/signals/failure_rate` → `signals.failure_rate`; a missing property, an unknown one or a refused key name names itself. */
 export function errorField(error: ErrorObject): string {
   const path = error.instancePath
     .split('/')
@@ -31,14 +31,18 @@ export function errorField(error: ErrorObject): string {
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'required') path.push(String(error.params.missingProperty));
   if (error.keyword === 'additionalProperties') path.push(String(error.params.additionalProperty));
+  if (error.propertyName !== undefined) path.push(error.propertyName);
   return path.join('.');
 }
 
 function errorMessage(error: ErrorObject): string {
+  const name = error.propertyName !== undefined ? 'is not an allowed name: ' : '';
   if (error.keyword === 'required') return 'is required';
   if (error.keyword === 'additionalProperties') return 'is not a known field';
-  if (error.keyword === 'enum') return `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-  return error.message ?? 'is invalid';
+  if (error.keyword === 'enum') return `${name}must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  if (error.keyword === 'pattern' && error.params.pattern === '\\S') return 'must not be empty or only whitespace';
+  if (error.keyword === 'minProperties' && error.params.limit === 1) return 'must not be empty';
+  return `${name}${error.message ?? 'is invalid'}`;
 }
 
 /** The line of a field, or of its nearest ancestor present in the document (a missing field is reported where its parent is). */
@@ -58,6 +62,7 @@ export function validateAgainst(name: string, value: unknown, file: string, line
   const issues: Issue[] = [];
   for (const error of validate.errors ?? []) {
     if (error.keyword === 'if') continue; // the failing `then` branch already says what is wrong
+    if (error.keyword === 'propertyNames') continue; // the error on the name itself says what is wrong
     const field = errorField(error);
     const message = errorMessage(error);
     const key = `${field}\0${message}`;

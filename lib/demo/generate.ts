@@ -7,6 +7,7 @@ import type { Taxonomy } from '../config/taxonomy.ts';
 import { DEMO_WRITERS } from './prompts.ts';
 import { Rng } from './rng.ts';
 import { byId } from '../io/order.ts';
+import { InputsNotPulledError, trackedInputs } from './trackedPool.ts';
 
 /**
  * How many candidates the demo pool holds per category and difficulty (routine, moderate,
@@ -93,12 +94,19 @@ export interface DemoResult {
 
 /**
  * Write the demo inputs under `datasets/` when the pool is empty. A pool that holds any `*.jsonl`
- * file is the user's data and is never touched, unless `force` says so.
+ * file is the user's data and is never touched, unless `force` says so. An empty pool is the demo's
+ * to fill only when no datasets.dvc tracks the inputs, or the one there tracks the demo itself;
+ * otherwise the inputs were not pulled yet, and writing the demo would replace them at the next
+ * `dvc repro`: `InputsNotPulledError`, nothing written (again unless `force`).
  */
 export async function writeDemo(datasetsDir: string, tokenizer: Taxonomy['tokenizer'], force = false): Promise<DemoResult> {
   const pool = join(datasetsDir, 'pool');
   const path = join(pool, 'demo.jsonl');
   if (!force && poolFiles(pool).length > 0) return { written: [], skipped: [path] };
+  if (!force) {
+    const tracked = trackedInputs(datasetsDir);
+    if (tracked.kind === 'other') throw new InputsNotPulledError(tracked.md5);
+  }
   writeAtomic(path, toJsonl(demoPool(await loadTokenCounter(tokenizer))));
   return { written: [path], skipped: [] };
 }

@@ -17,7 +17,7 @@ import {
 import * as parquet from 'parquet-wasm';
 
 /** Column types a table of ours may hold; each maps to one Arrow type that pandas, pyarrow and DuckDB read natively. */
-export type ColumnType = 'string' | 'string?' | 'int32' | 'int32?' | 'float64' | 'string[]';
+export type ColumnType = 'string' | 'string?' | 'int32' | 'int32?' | 'float64' | 'float64?' | 'string[]';
 export type ColumnSpec = Record<string, ColumnType>;
 
 /*
@@ -59,6 +59,8 @@ function columnData(type: ColumnType, values: readonly unknown[]): Data<DataType
       return makeData({ type: new Int32(), length: values.length, ...validity(values), data: Int32Array.from(values as number[], (v) => v ?? 0) });
     case 'float64':
       return makeData({ type: new Float64(), length: values.length, nullCount: 0, data: Float64Array.from(values as number[]) });
+    case 'float64?':
+      return makeData({ type: new Float64(), length: values.length, ...validity(values), data: Float64Array.from(values as number[], (v) => v ?? 0) });
     case 'string[]': {
       const lists = values as string[][];
       const valueOffsets = new Int32Array(lists.length + 1);

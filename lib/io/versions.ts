@@ -1,20 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-/** The installed version of an npm package, found from its entry point (some packages do not export package.json). */
+/**
+ * The installed version of an npm package: the package.json at the package's root, looked up in the
+ * node_modules folders Node itself would search (`require.resolve.paths`), nearest first. Not found
+ * by walking up from the entry point: dual packages ship nested manifests that name the package but
+ * carry no version (gpt-tokenizer's `cjs/package.json` is `{"name": "gpt-tokenizer", "type":
+ * "commonjs"}`), and ESM-only packages (canonicalize) cannot be resolved by `require` at all.
+ */
 export function packageVersion(name: string): string {
-  let dir = dirname(require.resolve(name));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const json = JSON.parse(readFileSync(manifest, 'utf8'));
-      if (json.name === name) return json.version;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the version of ${name}`);
-    dir = parent;
+  for (const modules of require.resolve.paths(name) ?? []) {
+    const manifest = join(modules, name, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const json = JSON.parse(readFileSync(manifest, 'utf8'));
+    if (json.name === name && typeof json.version === 'string' && json.version !== '') return json.version;
   }
+  throw new Error(`cannot find the version of ${name}: no node_modules/${name}/package.json with a version on Node's search path`);
 }

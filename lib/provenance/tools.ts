@@ -22,23 +22,44 @@ export function dvcVersion(root = projectRoot): string | null {
   return null;
 }
 
-export interface ToolVersions {
+/**
+ * The npm packages whose version can change the bytes a run writes, and why. A package left out of
+ * this list can change a release without meta.json showing it.
+ */
+export const OUTPUT_PACKAGES = {
+  /** Counts prompt tokens when an example has no better signal: it decides the difficulty of most demo and real examples. */
+  'gpt-tokenizer': 'token counts that decide difficulty',
+  /** The Parquet encoder of data.parquet. */
+  'parquet-wasm': 'data.parquet bytes (encoder)',
+  /** Builds the Arrow table parquet-wasm encodes: column types and layout. */
+  'apache-arrow': 'data.parquet bytes (Arrow table)',
+  /** RFC 8785 canonical JSON: content_hash and the manifest's hashes. */
+  canonicalize: 'content hashes',
+  /** Parses params.yaml (seed, shares, floors) and writes the card's front matter. */
+  yaml: 'params read; card front matter',
+  /** The card's tables: escaping and alignment. */
+  'markdown-table': 'card tables',
+  /** The chi-squared tail: the balance p-value recorded in meta.json and the card. */
+  '@stdlib/math-base-special-gammainc': 'balance p-value',
+} as const;
+
+export type OutputPackage = keyof typeof OUTPUT_PACKAGES;
+
+export type ToolVersions = {
   /** The major version only: committed outputs must not change with a Node patch release (the run summary prints the exact one). */
   node: string;
   evalset: string;
-  'gpt-tokenizer': string;
-  'parquet-wasm': string;
-  'apache-arrow': string;
+  /** The DVC of the project venv; null when .venv is missing, which meta.json's schema refuses. */
   dvc: string | null;
-}
+} & Record<OutputPackage, string>;
 
+/** Every tool whose version can change the outputs: Node's major, evalset, each package in OUTPUT_PACKAGES, and DVC. */
 export function toolVersions(): ToolVersions {
+  const packages = Object.fromEntries(Object.keys(OUTPUT_PACKAGES).map((name) => [name, packageVersion(name)])) as Record<OutputPackage, string>;
   return {
     node: `${process.versions.node.split('.')[0]}.x`,
     evalset: evalsetVersion(),
-    'gpt-tokenizer': packageVersion('gpt-tokenizer'),
-    'parquet-wasm': packageVersion('parquet-wasm'),
-    'apache-arrow': packageVersion('apache-arrow'),
+    ...packages,
     dvc: dvcVersion(),
   };
 }

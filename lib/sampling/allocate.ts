@@ -126,3 +126,56 @@ export function allocateStrata(request: AllocationRequest): Allocation {
     poolLimited: result.filter((r) => r.poolLimited).map((r) => r.stratum),
   };
 }
+
+export interface DesignedAllocation {
+  /** Per stratum (the order of the request, sorted by id), the count the design asks for: a real number, not rounded. */
+  strata: { stratum: string; designed: number }[];
+  /** The floors add up to more than the size: no allocation can hold them all, so the designed counts are the floors scaled down to the size. */
+  overcommitted: boolean;
+}
+
+/**
+ * The allocation the design asks for, before any pool limit: every stratum gets max(floorᵢ, λ·sᵢ), with
+ * λ chosen so that the counts add up to `size` — the target shares with the floors applied and the
+ * surplus taken from the free strata in proportion to their shares. It is `allocateStrata` with
+ * unlimited pools and without rounding (the continuous solution it rounds), computed by the classic
+ * pinning loop instead of the breakpoint walk: pin every stratum whose proportional count falls below
+ * its floor, re-solve λ for the rest, repeat until nothing new is pinned (at most one pass per stratum).
+ * The balance check compares realised counts with this, so that a floor the design asked for is not
+ * mistaken for imbalance while a pool limit, drift or a bug still is.
+ */
+export function designedAllocation(size: number, requested: readonly Pick<StratumRequest, 'stratum' | 'share' | 'floor'>[]): DesignedAllocation {
+  const strata = requested.filter((s) => s.share > 0).sort((a, b) => byCodePoint(a.stratum, b.stratum));
+  const shareSum = strata.reduce((sum, s) => sum + s.share, 0);
+  const shares = strata.map((s) => s.share / shareSum);
+  const floors = strata.map((s) => s.floor);
+  const floorTotal = floors.reduce((a, b) => a + b, 0);
+  if (floorTotal >= size) {
+    // Every stratum is pinned (λ = 0); when the floors exceed the size they are scaled to fit, keeping their ratios.
+    const scale = floorTotal === 0 ? 0 : size / floorTotal;
+    return { strata: strata.map((s, i) => ({ stratum: s.stratum, designed: floors[i] * scale })), overcommitted: floorTotal > size };
+  }
+  const pinned = strata.map(() => false);
+  let lambda = 0;
+  for (let changed = true; changed;) {
+    let freeShare = 0;
+    let rest = size;
+    for (let i = 0; i < strata.length; i++) {
+      if (pinned[i]) rest -= floors[i];
+      else freeShare += shares[i];
+    }
+    // freeShare > 0: if every stratum were pinned, the floors would add up to more than the size, handled above.
+    lambda = rest / freeShare;
+    changed = false;
+    for (let i = 0; i < strata.length; i++) {
+      if (!pinned[i] && lambda * shares[i] < floors[i]) {
+        pinned[i] = true;
+        changed = true;
+      }
+    }
+  }
+  return {
+    strata: strata.map((s, i) => ({ stratum: s.stratum, designed: pinned[i] ? floors[i] : lambda * shares[i] })),
+    overcommitted: false,
+  };
+}

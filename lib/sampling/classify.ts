@@ -32,12 +32,6 @@ export function levelIndex(value: number, thresholds: readonly number[]): number
   return i;
 }
 
-/**
- * Assign one stratum. The difficulty is decided by the first signal in the taxonomy's precedence
- * that the example has (failure_rate, an observation of model behaviour, before reasoning_steps,
- * an annotation, before prompt_tokens, a proxy); `prompt_tokens` is counted when it is needed and
- * absent. With no signal at all, the taxonomy's default level applies.
- */
 // The stratum ids of a taxonomy, built once: a million examples share fifteen strings.
 const strataCache = new WeakMap<Taxonomy, Map<string, string>>();
 function stratumOf(taxonomy: Taxonomy, category: string, difficulty: string): string {
@@ -49,8 +43,37 @@ function stratumOf(taxonomy: Taxonomy, category: string, difficulty: string): st
   return id;
 }
 
+export type SignalThresholds = Partial<Record<SignalName, readonly number[]>>;
+
+// Each category's thresholds per signal, built once per taxonomy: the defaults of
+// `difficulty.signals`, overridden signal by signal by the category's own `thresholds`.
+const thresholdCache = new WeakMap<Taxonomy, { defaults: SignalThresholds; byCategory: Map<string, SignalThresholds> }>();
+
+/**
+ * The thresholds that classify an example of `category`. One global pair does not fit real data (in
+ * Dolly, open-QA prompts have a median of 9 tokens and extraction prompts 164), so a category may
+ * override any signal's thresholds; the others keep the defaults.
+ */
+export function thresholdsFor(taxonomy: Taxonomy, category: string): SignalThresholds {
+  let table = thresholdCache.get(taxonomy);
+  if (!table) {
+    const defaults: SignalThresholds = Object.fromEntries(Object.entries(taxonomy.difficulty.signals).map(([name, s]) => [name, s!.thresholds]));
+    const byCategory = new Map(taxonomy.categories.map((c) => [c.id, { ...defaults, ...c.thresholds }]));
+    thresholdCache.set(taxonomy, (table = { defaults, byCategory }));
+  }
+  return table.byCategory.get(category) ?? table.defaults;
+}
+
+/**
+ * Assign one stratum. The difficulty is decided by the first signal in the taxonomy's precedence
+ * that the example has (failure_rate, an observation of model behaviour, before reasoning_steps,
+ * an annotation, before prompt_tokens, a proxy), against the thresholds of the example's category;
+ * `prompt_tokens` is counted when it is needed and absent. With no signal at all, the taxonomy's
+ * default level applies.
+ */
 export function classifyExample(example: PoolExample, taxonomy: Taxonomy, countTokens: TokenCounter): Assignment {
-  const { levels, signals, precedence } = taxonomy.difficulty;
+  const { levels, precedence } = taxonomy.difficulty;
+  const thresholds = thresholdsFor(taxonomy, example.task_category);
   let promptTokens: number | null = example.signals.prompt_tokens ?? null;
   let difficulty = taxonomy.difficulty.default;
   let decidedBy: Assignment['decided_by'] = 'default';
@@ -58,7 +81,7 @@ export function classifyExample(example: PoolExample, taxonomy: Taxonomy, countT
     let value = example.signals[name];
     if (value === undefined && name === 'prompt_tokens') value = promptTokens = countTokens(example.prompt);
     if (value === undefined) continue;
-    difficulty = levels[levelIndex(value, signals[name]!.thresholds)].id;
+    difficulty = levels[levelIndex(value, thresholds[name]!)].id;
     decidedBy = name;
     break;
   }

@@ -35,6 +35,11 @@ export interface ManifestLine {
   stratum: string;
   content_hash: string;
   label_hash: string;
+  /**
+   * SHA-256 of the whole canonical row, so that a change to any column (capabilities, source, …) is
+   * visible to the bump rules. Absent in manifests written before it existed.
+   */
+  row_hash?: string;
 }
 
 /** Rows sorted by id, labels as canonical JSON, capabilities sorted: the same set gives the same rows. */
@@ -68,14 +73,18 @@ export function datasetRows(
 const SORTED_COLUMNS = Object.keys(DATASET_COLUMNS).sort();
 export const canonicalRow = (row: DatasetRow): string => JSON.stringify(row, SORTED_COLUMNS);
 
-/** content_hash covers what the model is asked and the answer it is held to; label_hash covers the labels. */
-export function manifestLine(row: DatasetRow): ManifestLine {
+/**
+ * content_hash covers what the model is asked and the answer it is held to; label_hash covers the
+ * labels; row_hash covers every column, so the rest of the row (capabilities, source, …) is seen too.
+ */
+export function manifestLine(row: DatasetRow): Required<ManifestLine> {
   return {
-    id: row.id,
-    stratum: row.stratum,
     // Keys in sorted order: this is the canonical JSON of {prompt, reference}.
     content_hash: sha256(JSON.stringify({ prompt: row.prompt, reference: row.reference })),
+    id: row.id,
     label_hash: sha256(row.labels),
+    row_hash: sha256(canonicalRow(row)),
+    stratum: row.stratum,
   };
 }
 

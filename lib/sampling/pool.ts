@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { InvalidInputError, formatIssue, type Issue } from '../errors.ts';
+import { InvalidInputError, VALIDATE_HINT, formatIssue, type Issue } from '../errors.ts';
 import { readJsonl } from '../io/jsonl.ts';
 import { sha256File } from '../io/hash.ts';
 import { validateAgainst } from '../config/schema.ts';
@@ -56,8 +56,6 @@ export interface PoolScan extends PoolSummary {
   issues: Issue[];
 }
 
-const MAX_ISSUES = 1000;
-
 /** Validate one parsed record: the schema, then the category. Absent optional fields are filled. */
 export function checkRecord(value: unknown, file: string, line: number, categories: ReadonlySet<string>): { example?: PoolExample; issues: Issue[] } {
   const issues = validateAgainst('pool-record', value, file, line);
@@ -89,8 +87,9 @@ export function checkRecord(value: unknown, file: string, line: number, categori
 /**
  * Read and validate every record of the pool, handing each valid one to `visit`. Problems are
  * collected, not thrown: a schema violation, an unknown category or a duplicate id each becomes an
- * issue naming file, line and field. The caller decides what to keep, so a million-example pool
- * never has to sit in memory whole.
+ * issue naming file, line and field, and a file that cannot be read becomes one issue naming it.
+ * Every problem is kept, however many: a count that stops early hides the files it never reached.
+ * The caller decides what to keep, so a million-example pool never has to sit in memory whole.
  */
 export function scanPool(
   dir: string,
@@ -118,7 +117,6 @@ export function scanPool(
       bytes += chunk.byteLength;
     };
     for (const entry of readJsonl(path, file, onChunk)) {
-      if (issues.length >= MAX_ISSUES) continue; // keep reading so the hash covers the whole file
       if (entry.issue) {
         issues.push(entry.issue);
         continue;
@@ -166,13 +164,17 @@ export function scanPool(
 /** scanPool that throws InvalidInputError listing every problem. */
 export function readPoolOrThrow(...args: Parameters<typeof scanPool>): PoolSummary {
   const { issues, ...summary } = scanPool(...args);
-  if (issues.length) throw new InvalidInputError(issues);
+  if (issues.length) throw new InvalidInputError(issues, { hint: VALIDATE_HINT });
   return summary;
 }
 
+const RECLASSIFY_HINT = 'Run `evalset classify` (or `dvc repro`) again.';
+
 export class PoolChangedError extends InvalidInputError {
   constructor(detail: string) {
-    super([{ file: 'datasets/pool', message: `changed since classify ran (${detail}): run \`evalset classify\` (or \`dvc repro\`) again` }]);
+    super([{ file: 'datasets/pool', message: `changed since classify ran (${detail}): run \`evalset classify\` (or \`dvc repro\`) again` }], {
+      hint: RECLASSIFY_HINT,
+    });
   }
 }
 
@@ -183,9 +185,9 @@ export function verifyClassified(root: string, dir: string, taxonomyPath: string
   if (now.join('\n') !== before.join('\n')) throw new PoolChangedError(`files were ${before.join(', ')}; now ${now.join(', ')}`);
   for (const f of classified.files) if (sha256File(join(root, f.path)) !== f.sha256) throw new PoolChangedError(`${f.path} differs`);
   if (sha256File(taxonomyPath) !== classified.taxonomy.sha256) {
-    throw new InvalidInputError([
-      { file: relative(root, taxonomyPath), message: 'changed since classify ran: run `evalset classify` (or `dvc repro`) again' },
-    ]);
+    throw new InvalidInputError([{ file: relative(root, taxonomyPath), message: 'changed since classify ran: run `evalset classify` (or `dvc repro`) again' }], {
+      hint: RECLASSIFY_HINT,
+    });
   }
 }
 

@@ -1,7 +1,10 @@
 import { InvalidInputError } from '../errors.ts';
 import { git, revisionExists } from '../io/git.ts';
-import { describeDiff, diffSnapshots, type DatasetDiff } from './plan.ts';
-import { readSnapshot } from './snapshot.ts';
+import { byCodePoint } from '../io/order.ts';
+import { columnValues, decodeParquet } from '../io/parquet.ts';
+import { countKinds, describeDiff, diffSnapshots, plural, type ChangeKind, type DatasetDiff } from './plan.ts';
+import { recordedParquet } from './reproduce.ts';
+import { readSnapshot, type DatasetSnapshot } from './snapshot.ts';
 import { parseTag } from './tags.ts';
 
 /**
@@ -29,12 +32,95 @@ export function parseCommitMessage(sha: string, subject: string, trailerText: st
   return { sha, dataset: m[1], summary: m[2], trailers };
 }
 
+/** A sample parameter that differs between the releases, by dotted key; `from` / `to` are absent where the key is. */
+export interface ParamChange {
+  key: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+/** The old and new labels of the relabeled examples, read from both releases' data.parquet when the DVC cache holds them. */
+export type LabelChanges =
+  | { available: true; changes: { id: string; stratum: string; from: string; to: string }[] }
+  | { available: false; reason: string; changes: [] };
+
 export interface Changelog {
   dataset: string;
   from: { tag: string; version: string };
   to: { tag: string; version: string };
   diff: DatasetDiff;
+  params: ParamChange[];
+  labels: LabelChanges;
   commits: StructuredCommit[];
+}
+
+/** A nested params object as dotted keys (`allocation.mode`); arrays and scalars are leaves. */
+export function flattenParams(value: unknown, prefix = '', into = new Map<string, unknown>()): Map<string, unknown> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flattenParams(v, prefix ? `${prefix}.${k}` : k, into);
+  } else if (prefix) into.set(prefix, value);
+  return into;
+}
+
+/** The params meta.json recorded at each release, compared key by key. */
+export function diffParams(before: unknown, after: unknown): ParamChange[] {
+  const was = flattenParams(before ?? {});
+  const is = flattenParams(after ?? {});
+  return [...new Set([...was.keys(), ...is.keys()])]
+    .sort(byCodePoint)
+    .filter((key) => JSON.stringify(was.get(key)) !== JSON.stringify(is.get(key)))
+    .map((key) => ({ key, ...(was.has(key) && { from: was.get(key) }), ...(is.has(key) && { to: is.get(key) }) }));
+}
+
+/** The labels column of a release's data.parquet by id, or null when the DVC cache lacks the file. */
+function labelsAt(root: string, tag: string, dataset: string): Map<string, string> | null {
+  const bytes = recordedParquet(root, tag, dataset);
+  if (!bytes) return null;
+  const table = decodeParquet(bytes, { columns: ['id', 'labels'] });
+  const ids = columnValues(table, 'id') as string[];
+  const labels = columnValues(table, 'labels') as string[];
+  return new Map(ids.map((id, i) => [id, labels[i]]));
+}
+
+function labelChanges(root: string, fromTag: string, toTag: string, dataset: string, diff: DatasetDiff): LabelChanges {
+  const relabeled = diff.changes.filter((c) => c.kind === 'relabeled');
+  if (!relabeled.length) return { available: true, changes: [] };
+  const before = labelsAt(root, fromTag, dataset);
+  const after = labelsAt(root, toTag, dataset);
+  if (!before || !after) {
+    const missing = [!before && fromTag, !after && toTag].filter(Boolean);
+    return {
+      available: false,
+      reason: `the DVC cache does not hold data.parquet of ${missing.join(' and ')} (\`dvc pull\` at the tag brings it)`,
+      changes: [],
+    };
+  }
+  return { available: true, changes: relabeled.map((c) => ({ id: c.id, stratum: c.stratum, from: before.get(c.id)!, to: after.get(c.id)! })) };
+}
+
+/** The changelog from two snapshots: pure, so it can be measured and tested without git. */
+export function changelogOf(
+  release: { dataset: string; from: { tag: string; version: string }; to: { tag: string; version: string } },
+  before: DatasetSnapshot,
+  after: DatasetSnapshot,
+  commits: StructuredCommit[] = [],
+  labels: (diff: DatasetDiff) => LabelChanges = () => ({ available: false, reason: 'no data.parquet was read', changes: [] }),
+): Changelog {
+  const diff = diffSnapshots(before, after);
+  return { ...release, diff, params: diffParams(before.meta?.params, after.meta?.params), labels: labels(diff), commits };
+}
+
+function structuredCommits(root: string, fromTag: string, toTag: string, dataset: string): StructuredCommit[] {
+  const log = git(root, ['log', '--reverse', '--format=%H%x1f%s%x1f%(trailers:unfold,only)%x1e', `${fromTag}..${toTag}`]);
+  return log
+    .split('\x1e')
+    .map((record) => record.trim())
+    .filter(Boolean)
+    .map((record) => {
+      const [sha, subject, trailers] = record.split('\x1f');
+      return parseCommitMessage(sha, subject, trailers ?? '');
+    })
+    .filter((c): c is StructuredCommit => c !== null && (c.dataset === dataset || c.dataset === '*'));
 }
 
 export function buildChangelog(root: string, fromTag: string, toTag: string): Changelog {
@@ -51,59 +137,86 @@ export function buildChangelog(root: string, fromTag: string, toTag: string): Ch
   const before = readSnapshot(root, from.dataset, { kind: 'rev', rev: fromTag });
   const after = readSnapshot(root, to.dataset, { kind: 'rev', rev: toTag });
   if (!before || !after) throw new InvalidInputError([{ file: !before ? fromTag : toTag, message: `holds no manifest for ${from.dataset}` }]);
-  const log = git(root, ['log', '--reverse', '--format=%H%x1f%s%x1f%(trailers:unfold,only)%x1e', `${fromTag}..${toTag}`]);
-  const commits = log
-    .split('\x1e')
-    .map((record) => record.trim())
-    .filter(Boolean)
-    .map((record) => {
-      const [sha, subject, trailers] = record.split('\x1f');
-      return parseCommitMessage(sha, subject, trailers ?? '');
-    })
-    .filter((c): c is StructuredCommit => c !== null && (c.dataset === from.dataset || c.dataset === '*'));
-  return {
-    dataset: from.dataset,
-    from: { tag: fromTag, version: from.version },
-    to: { tag: toTag, version: to.version },
-    diff: diffSnapshots(before, after),
-    commits,
-  };
+  return changelogOf(
+    { dataset: from.dataset, from: { tag: fromTag, version: from.version }, to: { tag: toTag, version: to.version } },
+    before,
+    after,
+    structuredCommits(root, fromTag, toTag, from.dataset),
+    (diff) => labelChanges(root, fromTag, toTag, from.dataset, diff),
+  );
 }
 
-const KIND_TITLES = { added: 'Added', removed: 'Removed', changed: 'Content changed', moved: 'Moved in', relabeled: 'Relabeled' } as const;
+const KIND_TITLES: Record<ChangeKind, string> = {
+  added: 'Added',
+  removed: 'Removed',
+  changed: 'Content changed',
+  moved: 'Moved in',
+  relabeled: 'Relabeled',
+  metadata: 'Metadata changed (capabilities, source, …)',
+};
+const KINDS = Object.keys(KIND_TITLES) as ChangeKind[];
 
+/** Inline code that survives backticks in the text (CommonMark: a longer backtick fence). */
+function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+}
+
+const paramValue = (change: ParamChange, side: 'from' | 'to') => (side in change ? code(JSON.stringify(change[side])) : '(absent)');
+
+/** The Markdown changelog. Every step is one pass over the changes: a seed change on a large dataset lists hundreds of thousands. */
 export function renderChangelog(c: Changelog): string {
   const lines = [`# ${c.dataset}: ${c.from.version} → ${c.to.version}`, '', `From \`${c.from.tag}\` to \`${c.to.tag}\`.`, '', '## Summary', ''];
   const strata = Object.entries(c.diff.strata);
   if (strata.length) {
     lines.push(
-      '| stratum | added | removed | content changed | moved in | moved out | relabeled |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| stratum | added | removed | content changed | moved in | moved out | relabeled | metadata changed |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
-    for (const [s, n] of strata) lines.push(`| ${s} | ${n.added} | ${n.removed} | ${n.changed} | ${n.moved_in} | ${n.moved_out} | ${n.relabeled} |`);
+    for (const [s, n] of strata)
+      lines.push(`| ${s} | ${n.added} | ${n.removed} | ${n.changed} | ${n.moved_in} | ${n.moved_out} | ${n.relabeled} | ${n.metadata} |`);
   } else lines.push('No example changed.');
-  const schema = describeDiff({ ...c.diff, strata: {} });
-  lines.push(
-    '',
-    '## Schema',
-    '',
-    schema.trim() === 'no changes'
-      ? 'No schema change.'
-      : schema
-          .split('\n')
-          .map((l) => `- ${l.trim()}`)
-          .join('\n'),
-  );
+  if (c.diff.contentHash && !strata.length) lines.push('', `The rows' content hash changed: ${c.diff.contentHash.from} → ${c.diff.contentHash.to}.`);
+
+  const schema = describeDiff({ ...c.diff, strata: {}, contentHash: null });
+  lines.push('', '## Schema', '');
+  if (schema.trim() === 'no changes') lines.push('No schema change.');
+  else for (const l of schema.split('\n')) lines.push(`- ${l.trim()}`);
+
+  lines.push('', '## Parameters', '');
+  if (!c.params.length) lines.push('No sample parameter changed.');
+  for (const p of c.params) lines.push(`- \`${p.key}\`: ${paramValue(p, 'from')} → ${paramValue(p, 'to')}`);
+
   lines.push('', '## Examples');
-  const byStratum = new Map<string, typeof c.diff.changes>();
-  for (const change of c.diff.changes) byStratum.set(change.stratum, [...(byStratum.get(change.stratum) ?? []), change]);
-  for (const [stratum, changes] of byStratum) {
+  // One pass: changes arrive sorted by stratum then id, so each stratum's ids are gathered per kind in order.
+  const byStratum = new Map<string, Map<ChangeKind, string[]>>();
+  for (const change of c.diff.changes) {
+    let kinds = byStratum.get(change.stratum);
+    if (!kinds) byStratum.set(change.stratum, (kinds = new Map()));
+    let ids = kinds.get(change.kind);
+    if (!ids) kinds.set(change.kind, (ids = []));
+    ids.push(change.from ? `\`${change.id}\` (from ${change.from})` : `\`${change.id}\``);
+  }
+  if (!byStratum.size) lines.push('', 'No example changed.');
+  for (const [stratum, kinds] of byStratum) {
     lines.push('', `### ${stratum}`, '');
-    for (const kind of Object.keys(KIND_TITLES) as (keyof typeof KIND_TITLES)[]) {
-      const ids = changes.filter((ch) => ch.kind === kind).map((ch) => (ch.from ? `\`${ch.id}\` (from ${ch.from})` : `\`${ch.id}\``));
-      if (ids.length) lines.push(`- ${KIND_TITLES[kind]} (${ids.length}): ${ids.join(', ')}`);
+    for (const kind of KINDS) {
+      const ids = kinds.get(kind);
+      if (ids) lines.push(`- ${KIND_TITLES[kind]} (${ids.length}): ${ids.join(', ')}`);
     }
   }
+
+  const relabeled = countKinds(c.diff.changes).relabeled;
+  if (relabeled) {
+    lines.push('', '## Labels', '');
+    if (!c.labels.available) lines.push(`Old and new label values are not shown: ${c.labels.reason}.`);
+    else {
+      lines.push(`${plural(relabeled, 'example')} relabeled:`, '');
+      for (const l of c.labels.changes) lines.push(`- \`${l.id}\` (${l.stratum}): ${code(l.from)} → ${code(l.to)}`);
+    }
+  }
+
   lines.push('', '## Commits', '');
   if (!c.commits.length) lines.push('No structured commit messages between the tags.');
   for (const commit of c.commits) {

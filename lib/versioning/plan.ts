@@ -2,11 +2,12 @@
  * The release plan: one pure function compares a dataset at its latest release with the dataset now
  * and says which semver bump the change requires, and why (deciding), apart from tagging and
  * committing (doing). The rules:
- * - major: a breaking schema change — a stratum removed or renamed, a column removed or retyped,
- *   a new major version of the taxonomy (its meaning changed);
+ * - major: a breaking schema change — a stratum removed or renamed, a column added, removed or
+ *   retyped (a reader's schema no longer matches), a new major version of the taxonomy (its meaning changed);
  * - minor: the examples changed — ids added or removed, the content of an id changed, an example
- *   moved to another stratum, a stratum or a column added;
- * - patch: only labels changed;
+ *   moved to another stratum, a stratum added;
+ * - patch: labels changed, or another column of an example (capabilities, source, …: its row_hash
+ *   changed while its stratum, content and labels did not), or the rows' content hash changed at all;
  * - none: nothing changed, and the version must stay as it is.
  */
 import semver from 'semver';
@@ -16,7 +17,8 @@ import { byCodePoint } from '../io/order.ts';
 export type Bump = 'none' | 'patch' | 'minor' | 'major';
 const ORDER: Bump[] = ['none', 'patch', 'minor', 'major'];
 
-export type ChangeKind = 'added' | 'removed' | 'changed' | 'moved' | 'relabeled';
+/** `metadata`: a column outside stratum, prompt, reference and labels changed (capabilities, source, …). */
+export type ChangeKind = 'added' | 'removed' | 'changed' | 'moved' | 'relabeled' | 'metadata';
 
 export interface ExampleChange {
   id: string;
@@ -34,6 +36,7 @@ export interface StratumCounts {
   moved_in: number;
   moved_out: number;
   relabeled: number;
+  metadata: number;
 }
 
 export interface DatasetDiff {
@@ -46,6 +49,8 @@ export interface DatasetDiff {
   columnsRemoved: string[];
   columnsRetyped: { column: string; from: string; to: string }[];
   taxonomy: { from: string; to: string } | null;
+  /** The canonical content hashes of the rows (meta.json) when they differ; null when equal or unknown. */
+  contentHash: { from: string; to: string } | null;
 }
 
 export function diffSnapshots(before: DatasetSnapshot, after: DatasetSnapshot): DatasetDiff {
@@ -68,12 +73,15 @@ export function diffSnapshots(before: DatasetSnapshot, after: DatasetSnapshot): 
     else if (is.content_hash !== was.content_hash) changes.push({ id, kind: 'changed', stratum: is.stratum });
     else if (is.stratum !== was.stratum) changes.push({ id, kind: 'moved', stratum: is.stratum, from: was.stratum });
     else if (is.label_hash !== was.label_hash) changes.push({ id, kind: 'relabeled', stratum: is.stratum });
+    // Compared only when both sides have it: a manifest from before row_hash existed says nothing about the other columns.
+    else if (was.row_hash !== undefined && is.row_hash !== undefined && was.row_hash !== is.row_hash)
+      changes.push({ id, kind: 'metadata', stratum: is.stratum });
   }
   for (const [id, is] of now) if (!old.has(id)) changes.push({ id, kind: 'added', stratum: is.stratum });
   changes.sort((a, b) => byCodePoint(a.stratum, b.stratum) || byCodePoint(a.id, b.id));
 
   const strata: Record<string, StratumCounts> = {};
-  const count = (stratum: string) => (strata[stratum] ??= { added: 0, removed: 0, changed: 0, moved_in: 0, moved_out: 0, relabeled: 0 });
+  const count = (stratum: string) => (strata[stratum] ??= { added: 0, removed: 0, changed: 0, moved_in: 0, moved_out: 0, relabeled: 0, metadata: 0 });
   for (const c of changes) {
     if (c.kind === 'moved') {
       count(c.stratum).moved_in++;
@@ -101,10 +109,26 @@ export function diffSnapshots(before: DatasetSnapshot, after: DatasetSnapshot): 
       .sort(byCodePoint)
       .map((column) => ({ column, from: beforeCols[column], to: afterCols[column] })),
     taxonomy: before.taxonomyVersion === after.taxonomyVersion ? null : { from: before.taxonomyVersion, to: after.taxonomyVersion },
+    contentHash: contentHashChange(before, after),
   };
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+function contentHashChange(before: DatasetSnapshot, after: DatasetSnapshot): DatasetDiff['contentHash'] {
+  const from = before.meta?.content_hash;
+  const to = after.meta?.content_hash;
+  return from && to && from !== to ? { from, to } : null;
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** `1 example's` / `2 examples'`. */
+const possessive = (n: number, word: string) => (n === 1 ? `1 ${word}'s` : `${n} ${word}s'`);
+
+/** How many changes of each kind, in one pass. */
+export function countKinds(changes: readonly ExampleChange[]): Record<ChangeKind, number> {
+  const counts: Record<ChangeKind, number> = { added: 0, removed: 0, changed: 0, moved: 0, relabeled: 0, metadata: 0 };
+  for (const c of changes) counts[c.kind]++;
+  return counts;
+}
 
 /** The bump a diff requires, with every reason that calls for it, strongest first. */
 export function classifyBump(diff: DatasetDiff): { bump: Bump; reasons: { bump: Bump; reason: string }[] } {
@@ -121,14 +145,20 @@ export function classifyBump(diff: DatasetDiff): { bump: Bump; reasons: { bump: 
   ) {
     add('major', `the taxonomy changed its meaning (${diff.taxonomy.from} → ${diff.taxonomy.to}, a new major version)`);
   }
-  const n = (kind: ChangeKind) => diff.changes.filter((c) => c.kind === kind).length;
+  for (const c of diff.columnsAdded) add('major', `column \`${c}\` was added`);
+  const counts = countKinds(diff.changes);
+  const n = (kind: ChangeKind) => counts[kind];
   if (n('added')) add('minor', `${plural(n('added'), 'example')} added`);
   if (n('removed')) add('minor', `${plural(n('removed'), 'example')} removed`);
   if (n('changed')) add('minor', `the content of ${plural(n('changed'), 'example')} changed`);
   if (n('moved')) add('minor', `${plural(n('moved'), 'example')} moved to another stratum`);
   for (const s of diff.strataAdded) add('minor', `stratum \`${s}\` was added`);
-  for (const c of diff.columnsAdded) add('minor', `column \`${c}\` was added`);
   if (n('relabeled')) add('patch', `only labels changed (${plural(n('relabeled'), 'example')} relabeled)`);
+  if (n('metadata')) add('patch', `${possessive(n('metadata'), 'example')} metadata changed (capabilities, source or another column)`);
+  // Belt and braces: whatever the manifest says, different rows are never the same release.
+  if (!reasons.length && diff.contentHash) {
+    add('patch', `the rows' content hash changed (${diff.contentHash.from.slice(0, 12)} → ${diff.contentHash.to.slice(0, 12)}) though no manifest line did`);
+  }
   reasons.sort((a, b) => ORDER.indexOf(b.bump) - ORDER.indexOf(a.bump));
   return { bump: reasons[0]?.bump ?? 'none', reasons };
 }
@@ -215,6 +245,7 @@ export function describeDiff(diff: DatasetDiff): string {
       c.moved_in && `${c.moved_in} moved in`,
       c.moved_out && `${c.moved_out} moved out`,
       c.relabeled && `${c.relabeled} relabeled`,
+      c.metadata && `${possessive(c.metadata, 'example')} metadata changed`,
     ].filter(Boolean);
     lines.push(`  ${stratum}: ${parts.join(', ')}`);
   }
@@ -224,5 +255,7 @@ export function describeDiff(diff: DatasetDiff): string {
   for (const c of diff.columnsRemoved) lines.push(`  column removed: ${c}`);
   for (const c of diff.columnsRetyped) lines.push(`  column retyped: ${c.column} (${c.from} → ${c.to})`);
   if (diff.taxonomy) lines.push(`  taxonomy: ${diff.taxonomy.from} → ${diff.taxonomy.to}`);
+  // Any example change moves the content hash too; it is news only when nothing else explains it.
+  if (diff.contentHash && !Object.keys(diff.strata).length) lines.push(`  content hash: ${diff.contentHash.from} → ${diff.contentHash.to}`);
   return lines.length ? lines.join('\n') : '  no changes';
 }

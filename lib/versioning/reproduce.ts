@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { dvc } from '../io/dvc.ts';
 import { lockedMd5 } from '../io/dvcLock.ts';
-import { git, gitShow } from '../io/git.ts';
+import { git, gitShow, revisionExists } from '../io/git.ts';
 import { workingTreeObjectIds } from '../io/gitTree.ts';
 import { sha256File } from '../io/hash.ts';
 import { decodeParquet, readParquetFile, tableRows } from '../io/parquet.ts';
@@ -40,9 +40,9 @@ export interface ReproduceResult {
 /** Rebuilds one dataset in a checkout: the sampling stage (classify, then sample). Injected by the CLI. */
 export type Rebuild = (root: string, dataset: string) => Promise<void>;
 
-/** The tag's data.parquet from the DVC cache, by the md5 its dvc.lock recorded; null when the cache lacks it. */
-function recordedParquet(root: string, tag: string, dataset: string): Uint8Array | null {
-  const md5 = lockedMd5(gitShow(root, tag, 'dvc.lock'), `sample@${dataset}`, 'outs', `evalsets/${dataset}/data.parquet`);
+/** The data.parquet a revision (a tag) records, from the DVC cache by the md5 in its dvc.lock; null when the cache lacks it. */
+export function recordedParquet(root: string, rev: string, dataset: string): Uint8Array | null {
+  const md5 = lockedMd5(gitShow(root, rev, 'dvc.lock'), `sample@${dataset}`, 'outs', `evalsets/${dataset}/data.parquet`);
   if (!md5) return null;
   const path = join(root, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2));
   return existsSync(path) ? readFileSync(path) : null;
@@ -78,6 +78,14 @@ function diffManifests(before: string, after: string): RowDiff {
       is.stratum !== was.stratum && 'stratum',
       is.content_hash !== was.content_hash && 'prompt or reference',
       is.label_hash !== was.label_hash && 'labels',
+      // Only when both manifests carry row_hash, and nothing above already explains the change.
+      is.row_hash !== undefined &&
+        was.row_hash !== undefined &&
+        is.row_hash !== was.row_hash &&
+        is.stratum === was.stratum &&
+        is.content_hash === was.content_hash &&
+        is.label_hash === was.label_hash &&
+        'capabilities, source or another column',
     ].filter((c): c is string => Boolean(c));
   return diffById(parseManifest(before, 'recorded manifest'), parseManifest(after, 'produced manifest'), differing, 'manifest');
 }
@@ -107,17 +115,27 @@ function changedParams(recorded: Record<string, unknown>, produced: Record<strin
 export async function reproduceTag(root: string, tag: string, rebuild: Rebuild): Promise<ReproduceResult> {
   const parsed = parseTag(tag);
   if (!parsed) throw new InvalidInputError([{ file: 'arguments', message: `"${tag}" is not a release tag (eval-dataset/NAME/vX.Y.Z)` }]);
-  const { dataset } = parsed;
-  const metaText = gitShow(root, tag, `evalsets/${dataset}/meta.json`);
-  const manifestText = gitShow(root, tag, `evalsets/${dataset}/manifest.jsonl`);
+  if (!revisionExists(root, `refs/tags/${tag.replace(/^refs\/tags\//, '')}^{commit}`)) {
+    throw new InvalidInputError([{ file: 'arguments', message: `no such tag: ${tag}` }]);
+  }
+  return reproduceRevision(root, tag, parsed.dataset, rebuild);
+}
+
+/**
+ * Reproduce the snapshot of `dataset` at a revision (a tag, or the sha a push is about to send);
+ * `tag` names the release in the result.
+ */
+export async function reproduceRevision(root: string, tag: string, dataset: string, rebuild: Rebuild, rev = tag): Promise<ReproduceResult> {
+  const metaText = gitShow(root, rev, `evalsets/${dataset}/meta.json`);
+  const manifestText = gitShow(root, rev, `evalsets/${dataset}/manifest.jsonl`);
   if (metaText === null || manifestText === null) {
-    throw new InvalidInputError([{ file: tag, message: `no such tag, or it holds no evalsets/${dataset}/meta.json and manifest.jsonl` }]);
+    throw new InvalidInputError([{ file: tag, message: `it holds no evalsets/${dataset}/meta.json and manifest.jsonl` }]);
   }
   const recorded = JSON.parse(metaText) as SampleMeta;
 
   const tmp = mkdtempSync(join(tmpdir(), 'evalset-reproduce-'));
   const worktree = join(tmp, 'tree');
-  git(root, ['worktree', 'add', '--detach', '--quiet', worktree, tag]);
+  git(root, ['worktree', 'add', '--detach', '--quiet', worktree, `${rev}^{commit}`]);
   try {
     shareDvc(root, worktree);
     if (dvc(worktree, ['checkout', '--quiet', 'datasets.dvc']).status !== 0 && dvc(worktree, ['pull', '--quiet', 'datasets.dvc']).status !== 0) {
@@ -149,7 +167,7 @@ export async function reproduceTag(root: string, tag: string, rebuild: Rebuild):
       };
     }
 
-    const recordedBytes = recordedParquet(root, tag, dataset);
+    const recordedBytes = recordedParquet(root, rev, dataset);
     const rows = recordedBytes
       ? diffRows(tableRows(decodeParquet(recordedBytes)), tableRows(readParquetFile(join(out, 'data.parquet'))))
       : diffManifests(manifestText, readFileSync(join(out, 'manifest.jsonl'), 'utf8'));

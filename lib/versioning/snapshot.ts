@@ -22,8 +22,9 @@ export function parseManifest(text: string | readonly string[], file: string): M
   (typeof text === 'string' ? text.split('\n') : text).forEach((line, i) => {
     if (!line.trim()) return;
     try {
-      const { id, stratum, content_hash, label_hash } = JSON.parse(line) as ManifestLine;
-      entries.set(id, { stratum, content_hash, label_hash });
+      const { id, stratum, content_hash, label_hash, row_hash } = JSON.parse(line) as ManifestLine;
+      // row_hash is absent from manifests written before it existed: they still parse.
+      entries.set(id, row_hash === undefined ? { stratum, content_hash, label_hash } : { stratum, content_hash, label_hash, row_hash });
     } catch {
       throw new InvalidInputError([{ file, line: i + 1, message: 'malformed manifest line' }]);
     }

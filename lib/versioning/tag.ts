@@ -1,8 +1,8 @@
 import { EvalsetError, SemverViolationError } from '../errors.ts';
 import { dvcClean } from '../io/dvc.ts';
-import { git } from '../io/git.ts';
+import { git, revisionExists } from '../io/git.ts';
 import { describeDiff, type ReleasePlan } from './plan.ts';
-import { planFor } from './release.ts';
+import { planFor, requireDataset } from './release.ts';
 import { readSnapshot } from './snapshot.ts';
 import { tagName } from './tags.ts';
 
@@ -33,6 +33,7 @@ export function tagMessage(plan: ReleasePlan, meta: { files: Record<string, { sh
  * declared version; then create the annotated tag `eval-dataset/NAME/vX.Y.Z`.
  */
 export function createReleaseTag(root: string, dataset: string): { tag: string; plan: ReleasePlan } {
+  requireDataset(root, { kind: 'worktree' }, dataset); // a mistyped name is a usage error, whatever state the tree is in
   const dirty = git(root, ['status', '--porcelain']);
   if (dirty) throw new ReleaseRefusedError(`the working tree has uncommitted changes:\n${dirty}`, 'Commit or stash them, then tag again.');
   if (!dvcClean(root))
@@ -45,6 +46,11 @@ export function createReleaseTag(root: string, dataset: string): { tag: string; 
   const tag = tagName(dataset, plan.declaredVersion);
   if (plan.previousTag === tag)
     throw new ReleaseRefusedError(`${tag} already exists and nothing changed since`, 'Change the dataset and bump its version to release again.');
+  if (revisionExists(root, `refs/tags/${tag}`))
+    throw new ReleaseRefusedError(
+      `${tag} already exists on another line of history (${git(root, ['rev-parse', '--short', `${tag}^{commit}`])})`,
+      'Two commits cannot be the same release: bump the version past every existing tag of this dataset.',
+    );
   const meta = readSnapshot(root, dataset, { kind: 'worktree' })!.meta;
   git(root, ['tag', '-a', tag, '-m', tagMessage(plan, meta, git(root, ['rev-parse', 'HEAD']))]);
   return { tag, plan };

@@ -1,7 +1,17 @@
-/** The dataset a staged path is the manifest of, if it is one. */
-export const manifestDataset = (path: string): string | undefined => /^evalsets\/([^/]+)\/manifest\.jsonl$/.exec(path)?.[1];
+/**
+ * Which staged paths call for which pre-commit check. Kept apart from the checks so that a commit
+ * staging none of them loads nothing else.
+ */
 
-/** Whether staging these paths calls for the pre-commit checks; anything else commits without them. */
+/** The dataset a staged path belongs to, if it is one of its committed release files (manifest or meta.json). */
+export const datasetOf = (path: string): string | undefined => /^evalsets\/([^/]+)\/(?:manifest\.jsonl|meta\.json)$/.exec(path)?.[1];
+
+/** The files DVC's receipt and the release rules hang on: staging any of them runs the versioning checks. */
 export function needsChecks(staged: readonly string[]): boolean {
-  return staged.some((p) => p === 'params.yaml' || p === 'dvc.lock' || p.startsWith('taxonomy/') || manifestDataset(p) !== undefined);
+  return staged.some(
+    (p) => p === 'params.yaml' || p === 'dvc.lock' || p === 'datasets.dvc' || p.startsWith('taxonomy/') || datasetOf(p) !== undefined,
+  );
 }
+
+/** The staged files prettier must find formatted (what lint-staged's `*.{ts,js}` used to select). */
+export const formattable = (staged: readonly string[]): string[] => staged.filter((p) => /\.(?:[cm]?[jt]s)$/.test(p));

@@ -1,0 +1,66 @@
+/**
+ * The card's quality sections, one renderer per check, in the order the card shows them. The card
+ * stage renders every `quality/<check>.json` present through its renderer; a registered check
+ * whose file is absent is stated as not run, with the reason; a file of an unregistered check gets
+ * the generic renderer, so a new check shows up before it has a renderer of its own.
+ */
+import type { QualityResult } from '../../quality/result.ts';
+import { renderBalanceSection } from './balance.ts';
+import { renderEligibilitySection } from './eligibility.ts';
+import { renderProvenanceSection } from './provenance.ts';
+
+export interface SectionRenderer {
+  check: string;
+  title: string;
+  /** Why the check has no result when its file is absent. */
+  absent: string;
+  /** The section's Markdown body (no heading). */
+  render?: (result: QualityResult) => string;
+}
+
+const notInPipeline = (what: string) => `no stage of this pipeline runs ${what} yet, so nothing was measured`;
+
+export const SECTIONS: readonly SectionRenderer[] = [
+  {
+    check: 'balance',
+    title: 'Balance',
+    absent: 'the sample stage wrote no balance result',
+    render: (r) => renderBalanceSection(r.details as never),
+  },
+  {
+    check: 'eligibility',
+    title: 'Eligibility screens',
+    absent: 'the sample stage wrote no eligibility result',
+    render: (r) => renderEligibilitySection(r as never),
+  },
+  { check: 'contamination', title: 'Contamination', absent: notInPipeline('a contamination check (n-gram overlap or membership inference)') },
+  { check: 'agreement', title: 'Annotator agreement', absent: notInPipeline('an inter-annotator agreement check') },
+  { check: 'coverage', title: 'Capability coverage', absent: notInPipeline('a capability coverage check') },
+  { check: 'staleness', title: 'Staleness', absent: notInPipeline('a staleness check against production traffic') },
+  { check: 'utility', title: 'Utility', absent: notInPipeline('a utility validation (it applies to synthetic datasets)') },
+  {
+    check: 'provenance',
+    title: 'Provenance',
+    absent: 'the sample stage wrote no provenance result',
+    render: (r) => renderProvenanceSection(r as never),
+  },
+];
+
+function genericSection(result: QualityResult): string {
+  return `**${result.status}** — ${result.summary}\n\nDetails: \`quality/${result.check}.json\`.`;
+}
+
+/** Every section, rendered: registered checks in order (present or not), then any other check's file, by name. */
+export function renderQualitySections(results: ReadonlyMap<string, QualityResult>): string {
+  const known = new Set(SECTIONS.map((s) => s.check));
+  const parts = SECTIONS.map((s) => {
+    const result = results.get(s.check);
+    if (!result) return `## ${s.title}\n\n_Not run: ${s.absent}._`;
+    if (result.status === 'not_run') return `## ${s.title}\n\n_Not run: ${result.reason}._`;
+    return `## ${s.title}\n\n${(s.render ?? genericSection)(result).trim()}`;
+  });
+  for (const [check, result] of [...results].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!known.has(check)) parts.push(`## ${check}\n\n${genericSection(result)}`);
+  }
+  return parts.join('\n\n');
+}

@@ -1,0 +1,68 @@
+/**
+ * Stage `duplicates`, an eligibility screen: pool examples whose prompts are the same after
+ * normalisation (NFC, case folding, whitespace collapsed) form a group; the smallest id of each group
+ * stays eligible and the others are excluded from every draw. Writes the exclusion table and a
+ * report of the groups.
+ */
+import { dirname, join } from 'node:path';
+import { projectPaths } from '../lib/config/paths.ts';
+import { PROMPT_NORMALIZER_VERSION, duplicateExclusions, duplicateGroups } from '../lib/eligibility/duplicates.ts';
+import { exclusionTablePath, encodeExclusions } from '../lib/eligibility/table.ts';
+import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
+import { columnValues, readParquetFile } from '../lib/io/parquet.ts';
+import { runStageMain } from '../lib/pipeline/main.ts';
+import type { Stage } from '../lib/pipeline/stage.ts';
+import { readVoucher } from '../lib/sampling/voucher.ts';
+
+export interface DuplicatesReport {
+  normalizer_version: number;
+  pool: number;
+  groups: number;
+  /** Examples in some group, kept or excluded. */
+  examples_in_groups: number;
+  excluded: number;
+  /** Every group: the kept id and the excluded ones. */
+  members: { kept: string; excluded: string[] }[];
+}
+
+export async function runDuplicates(root: string): Promise<DuplicatesReport> {
+  const paths = projectPaths(root);
+  const table = exclusionTablePath(root, 'duplicates');
+  const reportPath = join(root, 'reports', 'duplicates.json');
+  removeStaleTemporaries([dirname(table), dirname(reportPath)]);
+  readVoucher(paths);
+  const assignments = readParquetFile(paths.assignments, { columns: ['id', 'prompt_key'] });
+  const ids = columnValues(assignments, 'id') as string[];
+  const groups = duplicateGroups(ids, columnValues(assignments, 'prompt_key') as string[]);
+  const exclusions = duplicateExclusions(groups);
+  const report: DuplicatesReport = {
+    normalizer_version: PROMPT_NORMALIZER_VERSION,
+    pool: ids.length,
+    groups: groups.length,
+    examples_in_groups: groups.reduce((n, g) => n + g.excluded.length + 1, 0),
+    excluded: exclusions.length,
+    members: groups.map(({ kept, excluded }) => ({ kept, excluded })),
+  };
+  writeAllAtomic({ [table]: encodeExclusions(exclusions), [reportPath]: JSON.stringify(report, null, 2) + '\n' });
+  return report;
+}
+
+export const stage: Stage<DuplicatesReport> = {
+  name: 'duplicates',
+  perDataset: false,
+  describe: 'eligibility screen: exclude all but one example of each group with the same normalised prompt',
+  params: [],
+  deps: ['interim/strata.parquet', 'interim/pool.json'],
+  code: ['stages/duplicates.ts', 'lib/eligibility', 'lib/sampling', 'lib/config', 'lib/io', 'lib/pipeline', 'lib/cli/output.ts', 'lib/errors.ts'],
+  outs: [{ path: 'interim/exclusions/duplicates.parquet' }, { path: 'reports/duplicates.json', cache: false, metrics: true }],
+  run: (root) => runDuplicates(root),
+  summarize: (r) =>
+    `duplicates: ${r.groups} group${r.groups === 1 ? '' : 's'} of identical prompts among ${r.pool} examples; ${r.excluded} excluded from the draw` +
+    r.members
+      .slice(0, 10)
+      .map((g) => `\n  kept ${g.kept}; excluded ${g.excluded.join(', ')}`)
+      .join('') +
+    (r.members.length > 10 ? `\n  … ${r.members.length - 10} more groups in reports/duplicates.json` : ''),
+};
+
+await runStageMain(stage, import.meta.url);

@@ -8,7 +8,7 @@
  * publishes a release whatever the local ref is called.
  */
 import { readFileSync } from 'node:fs';
-import { rebuildDataset } from '../stages/rebuild.ts';
+import { rebuildDataset } from '../stages/index.ts';
 import { EvalsetError } from '../lib/errors.ts';
 import { dvc, dvcClean } from '../lib/io/dvc.ts';
 import { git } from '../lib/io/git.ts';

@@ -43,7 +43,9 @@ function issueTotals(issues: readonly Issue[]): Map<string, Map<string, number>>
 export function describeIssues(issues: readonly Issue[], shown = 20, seeAll = 'add `--json` to list every one'): string {
   const lines = [`${countOf(issues.length, 'problem')} in the inputs:`, ...issues.slice(0, shown).map((issue) => `  ${formatIssue(issue)}`)];
   if (issues.length > shown) {
-    lines.push(`  … and ${(issues.length - shown).toLocaleString('en-US')} more (${seeAll}); all ${issues.length.toLocaleString('en-US')} by file and field:`);
+    lines.push(
+      `  … and ${(issues.length - shown).toLocaleString('en-US')} more (${seeAll}); all ${issues.length.toLocaleString('en-US')} by file and field:`,
+    );
     for (const [file, fields] of issueTotals(issues)) {
       const total = [...fields.values()].reduce((a, b) => a + b, 0);
       const byField = [...fields]
@@ -70,7 +72,8 @@ export abstract class EvalsetError extends Error {
  * The hint for problems in the inputs that `evalset validate` checks (params.yaml, the taxonomy, the
  * pool): pointing there helps only for those, not for a tag, a manifest or validate's own output.
  */
-export const VALIDATE_HINT = 'Fix the listed records or settings and re-run; `evalset validate` checks params.yaml, the taxonomy and the whole pool at once.';
+export const VALIDATE_HINT =
+  'Fix the listed records or settings and re-run; `evalset validate` checks params.yaml, the taxonomy and the whole pool at once.';
 
 /** Bad input or configuration: every problem found, each with file, line and field. */
 export class InvalidInputError extends EvalsetError {

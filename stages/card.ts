@@ -23,7 +23,9 @@ export function runCard(root: string, name: string): { card: string } {
   verifyRecordedFiles(root, out.dir, meta);
   const quality = new Map<string, QualityResult>();
   if (existsSync(out.qualityDir)) {
-    for (const file of readdirSync(out.qualityDir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(out.qualityDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const result = readQuality(join(out.qualityDir, file), relative(root, join(out.qualityDir, file)));
       quality.set(result.check, result);
     }
@@ -38,7 +40,19 @@ export const stage: Stage<{ card: string }> = {
   describe: 'render the dataset card, evalsets/NAME/README.md, with a section per quality result',
   params: ['datasets.${key}.card'],
   deps: ['evalsets/${key}/meta.json', 'evalsets/${key}/quality', 'taxonomy/strata.json', 'package-lock.json'],
-  code: ['stages/card.ts', 'lib/card', 'lib/quality', 'lib/sampling', 'lib/provenance', 'lib/config', 'lib/io', 'lib/stats', 'lib/pipeline', 'lib/cli/output.ts', 'lib/errors.ts'],
+  code: [
+    'stages/card.ts',
+    'lib/card',
+    'lib/quality',
+    'lib/sampling',
+    'lib/provenance',
+    'lib/config',
+    'lib/io',
+    'lib/stats',
+    'lib/pipeline',
+    'lib/cli/output.ts',
+    'lib/errors.ts',
+  ],
   outs: [{ path: 'evalsets/${key}/README.md', cache: false }],
   run: async (root, dataset) => runCard(root, dataset!),
   summarize: (r) => `wrote ${r.card}`,

@@ -28,7 +28,7 @@ export const stage: Stage<{ ok: true }> = {
   describe: 'check params.yaml and the taxonomy before any other stage runs (DVC runs it first)',
   params: [],
   deps: ['params.yaml', 'taxonomy/strata.json', 'taxonomy/schemas', 'package-lock.json'],
-  code: ['stages/config.ts', 'lib/config', 'lib/sampling', 'lib/io', 'lib/pipeline', 'lib/cli/output.ts', 'lib/errors.ts'],
+  code: ['stages/config.ts', 'lib/config', 'lib/eligibility', 'lib/sampling', 'lib/io', 'lib/pipeline', 'lib/cli/output.ts', 'lib/errors.ts'],
   outs: [{ path: GATE }],
   run: (root) => runConfigCheck(root),
   summarize: () => 'ok: params.yaml and the taxonomy are valid',

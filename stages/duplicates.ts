@@ -7,7 +7,7 @@
 import { dirname, join } from 'node:path';
 import { projectPaths } from '../lib/config/paths.ts';
 import { PROMPT_NORMALIZER_VERSION, duplicateExclusions, duplicateGroups } from '../lib/eligibility/duplicates.ts';
-import { exclusionTablePath, encodeExclusions } from '../lib/eligibility/table.ts';
+import { exclusionFiles, exclusionTablePath } from '../lib/eligibility/table.ts';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { columnValues, readParquetFile } from '../lib/io/parquet.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
@@ -30,7 +30,7 @@ export async function runDuplicates(root: string): Promise<DuplicatesReport> {
   const table = exclusionTablePath(root, 'duplicates');
   const reportPath = join(root, 'reports', 'duplicates.json');
   removeStaleTemporaries([dirname(table), dirname(reportPath)]);
-  readVoucher(paths);
+  const voucher = readVoucher(paths);
   const assignments = readParquetFile(paths.assignments, { columns: ['id', 'prompt_key'] });
   const ids = columnValues(assignments, 'id') as string[];
   const groups = duplicateGroups(ids, columnValues(assignments, 'prompt_key') as string[]);
@@ -43,7 +43,10 @@ export async function runDuplicates(root: string): Promise<DuplicatesReport> {
     excluded: exclusions.length,
     members: groups.map(({ kept, excluded }) => ({ kept, excluded })),
   };
-  writeAllAtomic({ [table]: encodeExclusions(exclusions), [reportPath]: JSON.stringify(report, null, 2) + '\n' });
+  writeAllAtomic({
+    ...exclusionFiles(root, 'duplicates', exclusions, voucher.assignments.sha256),
+    [reportPath]: JSON.stringify(report, null, 2) + '\n',
+  });
   return report;
 }
 
@@ -54,7 +57,11 @@ export const stage: Stage<DuplicatesReport> = {
   params: [],
   deps: ['interim/strata.parquet', 'interim/pool.json'],
   code: ['stages/duplicates.ts', 'lib/eligibility', 'lib/sampling', 'lib/config', 'lib/io', 'lib/pipeline', 'lib/cli/output.ts', 'lib/errors.ts'],
-  outs: [{ path: 'interim/exclusions/duplicates.parquet' }, { path: 'reports/duplicates.json', cache: false, metrics: true }],
+  outs: [
+    { path: 'interim/exclusions/duplicates.parquet' },
+    { path: 'interim/exclusions/duplicates.json' },
+    { path: 'reports/duplicates.json', cache: false, metrics: true },
+  ],
   run: (root) => runDuplicates(root),
   summarize: (r) =>
     `duplicates: ${r.groups} group${r.groups === 1 ? '' : 's'} of identical prompts among ${r.pool} examples; ${r.excluded} excluded from the draw` +

@@ -9,7 +9,8 @@ import { projectPaths } from '../lib/config/paths.ts';
 import { loadTaxonomy, strataOf } from '../lib/config/taxonomy.ts';
 import { drawEligible } from '../lib/eligibility/draw.ts';
 import { readExclusions } from '../lib/eligibility/table.ts';
-import { ImbalancedDatasetError } from '../lib/errors.ts';
+import { EvalsetError, ImbalancedDatasetError, InvalidInputError } from '../lib/errors.ts';
+import { allocationIssues } from '../lib/config/validate.ts';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { workingTreeObjectIds } from '../lib/io/gitTree.ts';
 import { digest, sha256 } from '../lib/io/hash.ts';
@@ -54,16 +55,23 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   removeStaleTemporaries([out.dir, out.qualityDir, paths.reports]);
   const voucher = readVoucher(paths);
   const index = readAssignmentIndex(paths.assignments);
-  const exclusions = readExclusions(root, new Set(index.ids));
+  const exclusions = readExclusions(root, new Set(index.ids), voucher.assignments.sha256);
 
   const strataIds = new Map([...index.byStratum].map(([stratum, rows]) => [stratum, rows.map((i) => index.ids[i])]));
-  const allocate = (eligible: ReadonlyMap<string, number>) =>
-    allocateStrata({
-      dataset: name,
-      size: params.size,
-      strata: strataRequests(name, params, targetShares(name, params, taxonomy, eligible), eligible),
-      allowPoolLimited: params.allow_pool_limited ?? true,
-    });
+  const allocate = (eligible: ReadonlyMap<string, number>) => {
+    try {
+      return allocateStrata({
+        dataset: name,
+        size: params.size,
+        strata: strataRequests(name, params, targetShares(name, params, taxonomy, eligible), eligible),
+        allowPoolLimited: params.allow_pool_limited ?? true,
+      });
+    } catch (err) {
+      // The same refusal `evalset validate` gives, naming the line of params.yaml that asked for it.
+      const issues = err instanceof EvalsetError ? allocationIssues(name, params, taxonomy, eligible) : [];
+      throw issues.length ? new InvalidInputError(issues, { hint: err instanceof EvalsetError ? err.hint : undefined }) : err;
+    }
+  };
   const draw = await drawEligible({ strata: strataIds, seed: params.seed, allocate, exclusions });
   const allocation = draw.allocation;
   const balance = balanceOf(allocation, params.balance?.threshold ?? DEFAULT_BALANCE_THRESHOLD);
@@ -75,7 +83,10 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const readRows = (ids: readonly string[]) => {
     const rows = ids.map((id) => rowOf.get(id)!);
     const examples = readRecordsAt(root, voucher, rows.map(index.location), categories);
-    return datasetRows(examples, new Map(rows.map((i) => [index.ids[i], { stratum: index.strata[i], difficulty: axes.get(index.strata[i])!.difficulty }])));
+    return datasetRows(
+      examples,
+      new Map(rows.map((i) => [index.ids[i], { stratum: index.strata[i], difficulty: axes.get(index.strata[i])!.difficulty }])),
+    );
   };
   const rows = readRows([...draw.drawn.values()].flat());
   const quarantinedRows = readRows([...new Set(draw.quarantined.map((q) => q.id))]);
@@ -125,7 +136,9 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     columns: DATASET_COLUMNS,
     files: {
       ...files,
-      ...Object.fromEntries(Object.entries(quality).map(([check, text]) => [`quality/${check}.json`, { sha256: sha256(text), bytes: Buffer.byteLength(text), rows: 1 }])),
+      ...Object.fromEntries(
+        Object.entries(quality).map(([check, text]) => [`quality/${check}.json`, { sha256: sha256(text), bytes: Buffer.byteLength(text), rows: 1 }]),
+      ),
     },
     content_hash: contentHash(rows),
     manifest_sha256: sha256(manifest),
@@ -140,7 +153,14 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     pool_limited_strata: allocation.poolLimited.length,
     excluded: Object.fromEntries([...draw.checks].map(([check, c]) => [check, c.excluded])),
     quarantined: draw.quarantined.length,
-    balance: { chi_squared: balance.statistic, df: balance.df, p_value: balance.p_value, imbalanced: balance.imbalanced },
+    balance: {
+      chi_squared: balance.statistic,
+      df: balance.df,
+      p_value: balance.p_value,
+      tvd: balance.tvd,
+      min_expected: balance.min_expected,
+      imbalanced: balance.imbalanced,
+    },
   };
   writeAllAtomic({
     [out.data]: data,
@@ -156,7 +176,8 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
 export const stage: Stage<SampleMeta> = {
   name: 'sample',
   perDataset: true,
-  describe: 'allocate over the eligible pool and draw one dataset; write data.parquet, quarantine.parquet, manifest.jsonl, quality results and meta.json',
+  describe:
+    'allocate over the eligible pool and draw one dataset; write data.parquet, quarantine.parquet, manifest.jsonl, quality results and meta.json',
   params: [
     'datasets.${key}.version',
     'datasets.${key}.seed',
@@ -167,7 +188,16 @@ export const stage: Stage<SampleMeta> = {
     'datasets.${key}.allow_pool_limited',
     'datasets.${key}.balance',
   ],
-  deps: ['interim/validated.json', 'interim/strata.parquet', 'interim/pool.json', 'interim/exclusions', 'datasets/pool', 'taxonomy', 'package-lock.json', 'requirements.txt'],
+  deps: [
+    'interim/validated.json',
+    'interim/strata.parquet',
+    'interim/pool.json',
+    'interim/exclusions',
+    'datasets/pool',
+    'taxonomy',
+    'package-lock.json',
+    'requirements.txt',
+  ],
   code: CODE,
   outs: [
     { path: 'evalsets/${key}/data.parquet' },

@@ -44,7 +44,10 @@ describe('the release a plan compares with: the nearest release tag reachable fr
     const repo = repository();
     commitAndTag(repo, '2.0.0', [{ id: '1', label: 'l1' }]); // main: an example removed … (then 2.0.0 by hand)
     git(repo, 'checkout', '-q', '-b', 'maint-1.0', 'eval-dataset/d/v1.0.0');
-    writeRelease(repo, '1.0.1', [{ id: '1', label: 'l1' }, { id: '2', label: 'L2' }]); // a relabel: a patch
+    writeRelease(repo, '1.0.1', [
+      { id: '1', label: 'l1' },
+      { id: '2', label: 'L2' },
+    ]); // a relabel: a patch
 
     const plan = planFor(repo, 'd', { kind: 'worktree' });
     expect(plan.previousTag).toBe('eval-dataset/d/v1.0.0');

@@ -126,7 +126,8 @@ describe('per-category thresholds', () => {
   const perCategory = parseTaxonomy(JSON.stringify(json, null, 2), 'taxonomy/strata.json');
 
   it('classifies a category by its own thresholds and every other category by the defaults', () => {
-    const at = (category: string, signals: PoolExample['signals']) => classifyExample({ ...example(signals), task_category: category }, perCategory, never);
+    const at = (category: string, signals: PoolExample['signals']) =>
+      classifyExample({ ...example(signals), task_category: category }, perCategory, never);
     // 260 tokens: moderate under the default [250, 800], routine under extraction's [300, 900].
     expect(at('summarization', { prompt_tokens: 260 })).toMatchObject({ difficulty: 'moderate', decided_by: 'prompt_tokens' });
     expect(at('extraction', { prompt_tokens: 260 })).toMatchObject({ difficulty: 'routine', stratum: 'extraction×routine' });

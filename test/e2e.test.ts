@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '../lib/io/hash.ts';
 import { readParquetFile, tableRows } from '../lib/io/parquet.ts';
-import { manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
+import { DATASET_COLUMNS, manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
+import { STAGES } from '../stages/index.ts';
 import { copyOfRepository, evalset, git, run, venvDvc, venvPython } from './helpers.ts';
 
 const outputsOf = (dir: string) =>
-  ['data.parquet', 'manifest.jsonl', 'meta.json', 'README.md'].flatMap((f) =>
+  ['data.parquet', 'quarantine.parquet', 'manifest.jsonl', 'meta.json', 'README.md', 'quality/balance.json'].flatMap((f) =>
     ['representative', 'stress'].map((d) => sha256File(join(dir, 'evalsets', d, f))),
   );
 
@@ -27,12 +28,43 @@ describe('end to end with real DVC and git', () => {
     expect(git(repo, 'status', '--porcelain')).toBe('');
   });
 
-  it('identifies the pipeline code by the git object ids an auditor can compare with', () => {
+  it("identifies the sample stage's code by the git object ids an auditor can compare with, and vouches for every file it wrote", () => {
     const meta = JSON.parse(readFileSync(join(repo, 'evalsets', 'representative', 'meta.json'), 'utf8'));
-    for (const path of ['bin', 'lib', 'stages', 'taxonomy', 'package-lock.json', 'requirements.txt']) {
-      expect(meta.code[path]).toBe(git(repo, 'rev-parse', `HEAD:${path}`));
+    const sample = STAGES.find((s) => s.name === 'sample')!;
+    expect(Object.keys(meta.code)).toEqual(sample.code);
+    for (const path of sample.code) expect(meta.code[path]).toBe(git(repo, 'rev-parse', `HEAD:${path}`));
+    for (const [file, recorded] of Object.entries(meta.files) as [string, { sha256: string }][]) {
+      expect(recorded.sha256).toBe(sha256File(join(repo, 'evalsets', 'representative', file)));
     }
-    expect(meta.files['data.parquet'].sha256).toBe(sha256File(join(repo, 'evalsets', 'representative', 'data.parquet')));
+  });
+
+  it('re-runs only the card when card code changes, never the sampling', () => {
+    const path = join(repo, 'lib', 'card', 'render.ts');
+    const original = readFileSync(path, 'utf8');
+    try {
+      writeFileSync(path, original + '\n// an edit\n');
+      const r = run(repo, venvDvc, ['status', '--json']);
+      expect(Object.keys(JSON.parse(r.stdout)).sort()).toEqual(['card@representative', 'card@stress']);
+    } finally {
+      writeFileSync(path, original);
+    }
+  });
+
+  it('keeps every excluded candidate the draw passed over in quarantine.parquet, readable by pyarrow', () => {
+    const dir = join(repo, 'evalsets', 'representative');
+    const eligibility = JSON.parse(readFileSync(join(dir, 'quality', 'eligibility.json'), 'utf8'));
+    const script = `
+import json, sys
+import pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+print(json.dumps({"columns": t.column_names, "rows": [[r["id"], r["check"], r["reason"]] for r in t.to_pylist()]}))`;
+    const r = spawnSync(venvPython, ['-c', script, join(dir, 'quarantine.parquet')], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.columns).toEqual([...Object.keys(DATASET_COLUMNS), 'check', 'score', 'reason']);
+    expect(out.rows).toEqual(eligibility.details.quarantined.map((q: { id: string; check: string; reason: string }) => [q.id, q.check, q.reason]));
+    const drawn = new Set(tableRows(readParquetFile(join(dir, 'data.parquet'))).map((row) => row.id));
+    expect(out.rows.filter(([id]: [string]) => drawn.has(id))).toEqual([]);
   });
 
   it('writes Parquet rows that equal the manifest', () => {
@@ -103,14 +135,16 @@ print(json.dumps({
       'Expected baseline score range',
       '**Seed:** 1729',
       'pool-limited',
-      '## Contamination',
+      '## Balance',
+      '## Eligibility screens',
+      '## Contamination\n\n_Not run: ',
       '## Provenance',
     ]) {
       expect(card).toContain(needle);
     }
   });
 
-  it('re-runs only the stages whose declared params changed', () => {
+  it('re-runs only the stages whose declared params changed (and the config gate, which reads the whole file)', () => {
     const path = join(repo, 'params.yaml');
     const original = readFileSync(path, 'utf8');
     const changed = (edit: string) => {
@@ -120,7 +154,7 @@ print(json.dumps({
       return Object.keys(JSON.parse(r.stdout)).sort();
     };
     try {
-      expect(changed(original.replace('seed: 4242', 'seed: 4243'))).toEqual(['sample@stress']);
+      expect(changed(original.replace('seed: 4242', 'seed: 4243'))).toEqual(['config', 'sample@stress']);
       expect(
         changed(
           original.replace(
@@ -128,7 +162,7 @@ print(json.dumps({
             'harness_version: lm-evaluation-harness 0.5.0\n      baseline_range: [0.25',
           ),
         ),
-      ).toEqual(['card@stress']);
+      ).toEqual(['card@stress', 'config']);
     } finally {
       writeFileSync(path, original);
     }
@@ -154,13 +188,13 @@ print(json.dumps({
     appendFileSync(join(repo, 'datasets', 'pool', 'demo.jsonl'), '{"id": "broken", "prompt": 42}\n');
     const r = run(repo, venvDvc, ['repro']);
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/datasets\/pool\/demo\.jsonl:3155: prompt: must be string/);
+    expect(r.stdout + r.stderr).toMatch(/datasets\/pool\/demo\.jsonl:3167: prompt: must be string/);
     expect(outputsOf(repo)).toEqual(before);
   });
 });
 
 describe('the pre-commit hook, installed by husky in a real repository', () => {
-  it('blocks a commit whose staged params are invalid, naming line and field, and lets a valid one through', () => {
+  it('blocks a commit whose staged params are invalid, naming line and field, and a valid one that was not run', () => {
     const repo = copyOfRepository();
     const install = run(repo, process.execPath, [
       '--input-type=module',
@@ -179,10 +213,12 @@ describe('the pre-commit hook, installed by husky in a real repository', () => {
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain(`params.yaml:${brokenLine}: datasets.stress.seed: must be >= 0`);
 
+    // Valid, but dvc.lock still records the old seed: the commit would describe outputs it does not hold.
     writeFileSync(join(repo, 'params.yaml'), params.replace('seed: 4242', 'seed: 4243'));
     git(repo, 'add', 'params.yaml');
-    const accepted = run(repo, 'git', ['commit', '-m', 'new seed']);
-    expect(accepted.stderr).not.toMatch(/refused/);
-    expect(accepted.status).toBe(0);
+    const stale = run(repo, 'git', ['commit', '-m', 'new seed']);
+    expect(stale.status).not.toBe(0);
+    expect(stale.stderr).toMatch(/stage sample@stress is stale in the staged dvc\.lock:\n\s+param datasets\.stress\.seed: dvc\.lock has 4242, the staged params\.yaml has 4243/);
+    expect(stale.stderr).toMatch(/run `dvc repro`/);
   });
 });

@@ -67,12 +67,14 @@ describe('drawEligible', () => {
   it('screens lazily: in rank order, only as far as each stratum needs, and re-allocates when a screen empties a stratum', async () => {
     const strata = strataOf([40, 40]);
     const asked: string[] = [];
-    // A costly screen that rejects every candidate of s1 whose index is even, and half of s0's first ranks.
+    // A costly screen that rejects every candidate whose index is even.
     const screen: LazyScreen = {
       check: 'membership',
-      async screen(stratum, candidates) {
+      async screen(_stratum, candidates) {
         asked.push(...candidates);
-        return candidates.filter((id) => Number(id.split('-')[1]) % 2 === 0).map((id) => ({ id, check: 'membership', score: 0.9, reason: 'seen in training' }));
+        return candidates
+          .filter((id) => Number(id.split('-')[1]) % 2 === 0)
+          .map((id) => ({ id, check: 'membership', score: 0.9, reason: 'seen in training' }));
       },
     };
     const draw = await drawEligible({ strata, seed: 11, allocate: allocator(20, 5), exclusions: new Map(), lazy: [screen] });
@@ -137,5 +139,48 @@ describe('duplicate prompts', () => {
       ['b', 'duplicates', 3],
       ['d', 'duplicates', 3],
     ]);
+  });
+});
+
+describe('the duplicates screen through classify, duplicates and sample', () => {
+  it('draws one member of each group of identical prompts and quarantines the others it passed over', async () => {
+    const { loadTokenCounter } = await import('../lib/sampling/classify.ts');
+    const { demoPool } = await import('../lib/demo/generate.ts');
+    const { runClassify } = await import('../stages/classify.ts');
+    const { runDuplicates } = await import('../stages/duplicates.ts');
+    const { runSample } = await import('../stages/sample.ts');
+    const { workspace, writePool } = await import('./helpers.ts');
+    const { readParquetFile, tableRows } = await import('../lib/io/parquet.ts');
+    const { join } = await import('node:path');
+    const { readFileSync } = await import('node:fs');
+
+    const base = demoPool(await loadTokenCounter('cl100k_base')).filter((e) => e.task_category === 'reasoning');
+    // Plant: every reasoning example gets a twin whose prompt differs only in case and whitespace.
+    const twins = base.map((e) => ({ ...e, id: `${e.id}-twin`, prompt: `  ${e.prompt.toUpperCase().replace(/ /g, '  ')} ` }));
+    const dir = workspace();
+    writePool(dir, [...base, ...twins]);
+    await runClassify(dir);
+    const report = await runDuplicates(dir);
+    const distinct = new Set(base.map((e) => e.prompt.trim().toLowerCase().replace(/\s+/g, ' '))).size;
+    expect(report.excluded).toBe(base.length + twins.length - distinct);
+    const meta = await runSample(dir, 'representative');
+    const out = join(dir, 'evalsets', 'representative');
+    const drawn = tableRows(readParquetFile(join(out, 'data.parquet')));
+    const keys = drawn.map((r) => normalizePrompt(r.prompt as string));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(drawn.some((r) => (r.id as string).endsWith('-twin'))).toBe(false);
+    const quarantined = tableRows(readParquetFile(join(out, 'quarantine.parquet')));
+    expect(quarantined.length).toBeGreaterThan(0);
+    expect(quarantined.every((r) => r.check === 'duplicates')).toBe(true);
+    expect(meta.eligibility.duplicates.quarantined).toBe(quarantined.length);
+    const eligibility = JSON.parse(readFileSync(join(out, 'quality', 'eligibility.json'), 'utf8'));
+    expect(eligibility.details.quarantined.map((q: { id: string }) => q.id)).toEqual(quarantined.map((r) => r.id));
+
+    // The pool grows and classify runs, but the screen does not: its table screened other assignments.
+    writePool(dir, [{ ...base[0], id: 'late-twin' }], 'zz-late.jsonl');
+    await runClassify(dir);
+    await expect(runSample(dir, 'representative')).rejects.toThrow(/duplicates\.parquet: screened another assignment table than interim\/strata\.parquet: run `evalset duplicates`/);
+    expect((await runDuplicates(dir)).excluded).toBe(report.excluded + 1);
+    await runSample(dir, 'representative');
   });
 });

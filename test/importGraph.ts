@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 /** Relative imports a module loads at run time: `import … from '…'` (not `import type`), `export … from '…'`, `import '…'`, `import('…')`. */
-const IMPORT = /^(?!import type )(?:import|export)\b[^;]*?\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]|^import\s+['"](\.{1,2}\/[^'"]+)['"]|\bimport\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]/gms;
+const IMPORT =
+  /^(?!import type )(?:import|export)\b[^;]*?\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]|^import\s+['"](\.{1,2}\/[^'"]+)['"]|\bimport\s*\(\s*['"](\.{1,2}\/[^'"]+)['"]/gms;
 
 /** Every project file a module loads, transitively (relative imports only; packages are covered by package-lock.json). */
 export function importClosure(root: string, entry: string): Set<string> {

@@ -84,7 +84,11 @@ describe('strings in pool records', () => {
 
   it('refuses a line that is not UTF-8 instead of reading it as U+FFFD', () => {
     const dir = workspace();
-    const bad = Buffer.concat([Buffer.from('{"id": "b", "prompt": "caf'), Buffer.from([0xe9]), Buffer.from('", "task_category": "summarization"}\n')]);
+    const bad = Buffer.concat([
+      Buffer.from('{"id": "b", "prompt": "caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('", "task_category": "summarization"}\n'),
+    ]);
     const fine = Buffer.from(good('real \ufffd kept') + '\n');
     writeFile(join(poolDir(dir), 'a.jsonl'), Buffer.concat([fine, bad]));
     expect(issuesOf(dir)).toEqual([{ file: 'datasets/pool/a.jsonl', line: 2, message: 'is not valid UTF-8 (re-save the file as UTF-8)' }]);
@@ -93,7 +97,10 @@ describe('strings in pool records', () => {
 
 describe('strings in params and taxonomy', () => {
   it('refuses a lone surrogate in params.yaml, naming its line', () => {
-    const text = readFileSync(join(projectRoot, 'params.yaml'), 'utf8').replace('pretty_name: evalset demo — stress', 'pretty_name: "stress \\ud800"');
+    const text = readFileSync(join(projectRoot, 'params.yaml'), 'utf8').replace(
+      'pretty_name: evalset demo — stress',
+      'pretty_name: "stress \\ud800"',
+    );
     const line = text.split('\n').findIndex((l) => l.includes('\\ud800')) + 1;
     expect(thrownIssues(() => parseParams(text, 'params.yaml'))).toEqual([
       expect.objectContaining({ file: 'params.yaml', line, field: 'datasets.stress.card.pretty_name' }),

@@ -37,7 +37,8 @@ describe('classifyBump', () => {
   it('minor: the content of an id changed', () => expect(bump(snap([['1', 'a×routine', 'C1', 'l1'], base[1], base[2]]))).toBe('minor'));
   it('minor: an example moved stratum', () => expect(bump(snap([['1', 'b×routine', 'c1', 'l1'], base[1], base[2]]))).toBe('minor'));
   it('minor: a stratum added', () => expect(bump(snap(base, { strata: ['a×routine', 'b×routine', 'c×routine'] }))).toBe('minor'));
-  it('major: a column added (a reader of the old schema breaks)', () => expect(bump(snap(base, { columns: { ...COLUMNS, source: 'string' } }))).toBe('major'));
+  it('major: a column added (a reader of the old schema breaks)', () =>
+    expect(bump(snap(base, { columns: { ...COLUMNS, source: 'string' } }))).toBe('major'));
   it('minor beats patch when both happen', () =>
     expect(bump(snap([['1', 'a×routine', 'c1', 'L1'], base[1], base[2], ['9', 'a×routine', 'c9', 'l9']]))).toBe('minor'));
   it('major: a stratum removed', () => expect(bump(snap(base, { strata: ['a×routine'] }))).toBe('major'));
@@ -158,7 +159,7 @@ describe('every column of a row is covered (row_hash)', () => {
     expect(diffSnapshots(withoutRowHash, relabeled).changes).toEqual([{ id: '1', kind: 'relabeled', stratum: 'reasoning×routine' }]);
   });
 
-  it("belt and braces: a changed content hash needs at least a patch even when no manifest line moved", () => {
+  it('belt and braces: a changed content hash needs at least a patch even when no manifest line moved', () => {
     const before = released(rows);
     const after = { ...before, meta: { content_hash: 'f'.repeat(64) } as SampleMeta };
     const { bump, reasons } = classifyBump(diffSnapshots(before, after));
@@ -206,7 +207,11 @@ describe('changelog scale and content', () => {
     const after = snap([base[0], ['2', 'a×routine', 'c2', 'L2'], base[2]]);
     before.meta = { params: { size: 1200, allocation: { mode: 'proportional' } } } as unknown as SampleMeta;
     after.meta = { params: { size: 1210, allocation: { mode: 'proportional' } } } as unknown as SampleMeta;
-    const release = { dataset: 'd', from: { tag: 'eval-dataset/d/v1.3.0', version: '1.3.0' }, to: { tag: 'eval-dataset/d/v1.3.1', version: '1.3.1' } };
+    const release = {
+      dataset: 'd',
+      from: { tag: 'eval-dataset/d/v1.3.0', version: '1.3.0' },
+      to: { tag: 'eval-dataset/d/v1.3.1', version: '1.3.1' },
+    };
     const shown = renderChangelog(
       changelogOf(release, before, after, [], (diff) => ({
         available: true,
@@ -216,9 +221,15 @@ describe('changelog scale and content', () => {
     expect(shown).toContain('## Parameters\n\n- `size`: `1200` → `1210`\n');
     expect(shown).toContain('## Labels\n\n1 example relabeled:\n\n- `2` (a×routine): `` {"q":"a`b"} `` → `{"q":"c"}`\n');
     const hidden = renderChangelog(
-      changelogOf(release, before, after, [], () => ({ available: false, reason: 'the DVC cache does not hold data.parquet of eval-dataset/d/v1.3.0', changes: [] })),
+      changelogOf(release, before, after, [], () => ({
+        available: false,
+        reason: 'the DVC cache does not hold data.parquet of eval-dataset/d/v1.3.0',
+        changes: [],
+      })),
     );
-    expect(hidden).toContain('## Labels\n\nOld and new label values are not shown: the DVC cache does not hold data.parquet of eval-dataset/d/v1.3.0.\n');
+    expect(hidden).toContain(
+      '## Labels\n\nOld and new label values are not shown: the DVC cache does not hold data.parquet of eval-dataset/d/v1.3.0.\n',
+    );
   });
 });
 

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { dvcCachePath, dvcDirMd5, dvcFileMd5, dvcTreeJson } from '../lib/io/dvcHash.ts';
 import { git, projectRoot, run, venvDvc, venvPython, writeFile } from './helpers.ts';
 
@@ -46,13 +46,13 @@ const DVC_YAML = `stages:
 `;
 
 const params = (version: string, size: number) =>
-  `datasets:\n  x:\n    version: ${version}\n    seed: 1\n    size: ${size}\n    allocation:\n      mode: proportional\n`;
+  `datasets:\n  x:\n    version: ${version}\n    seed: 1\n    size: ${size}\n    floor: 1\n    allocation:\n      mode: proportional\n`;
 const pool = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `ex-${i}`, prompt: `p${i}` })).join('\n') + '\n';
 
 const commit = (repo: string, message = 'change') => run(repo, 'git', ['commit', '-q', '-m', message]);
 const dvcIn = (repo: string, ...args: string[]) => {
   const r = run(repo, venvDvc, args);
-  expect(r.stderr + r.stdout).toBe("");
+  expect(r.stderr + r.stdout).toBe('');
   expect(r.status).toBe(0);
 };
 
@@ -108,13 +108,19 @@ describe('DVC 3 hashes computed without DVC', () => {
 
 describe('the pre-commit hook, through husky, on a real DVC pipeline', () => {
   let repo: string;
+  let built: string;
   beforeAll(() => {
     repo = pipelineRepository();
+    built = git(repo, 'rev-parse', 'HEAD');
   }, 120_000);
+  // Each test starts from the built pipeline, whatever the one before committed.
   beforeEach(() => {
-    git(repo, 'reset', '-q', '--hard');
-    dvcIn(repo, 'checkout', '-q');
+    git(repo, 'reset', '-q', '--hard', built);
   });
+  const restoreData = () => {
+    git(repo, 'reset', '-q', '--hard', built);
+    dvcIn(repo, 'checkout', '-q', '--force');
+  };
 
   it('accepts the commit a real `dvc repro` made: its hashes of the code (non-ASCII, .dvcignore), data and params agree with DVC', () => {
     setParams(repo, '0.2.0', 4);
@@ -140,6 +146,7 @@ describe('the pre-commit hook, through husky, on a real DVC pipeline', () => {
   });
 
   it('refuses a staged datasets.dvc that dvc.lock does not record (defect 1b)', () => {
+    onTestFinished(restoreData);
     writeFile(join(repo, 'datasets', 'pool', 'pool.jsonl'), pool(6));
     dvcIn(repo, 'add', '-q', 'datasets');
     git(repo, 'add', 'datasets.dvc');
@@ -151,6 +158,7 @@ describe('the pre-commit hook, through husky, on a real DVC pipeline', () => {
   });
 
   it('accepts a new datasets.dvc that changes only data no stage reads', () => {
+    onTestFinished(restoreData);
     writeFile(join(repo, 'datasets', 'notes.txt'), 'still not a dependency\n');
     dvcIn(repo, 'add', '-q', 'datasets');
     git(repo, 'add', 'datasets.dvc');
@@ -204,7 +212,9 @@ describe('the pre-commit hook, through husky, on a real DVC pipeline', () => {
     git(repo, 'add', '-A');
     const r = commit(repo);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('stage report is stale in the staged dvc.lock:\n    out reports/x.txt: the staged file is not the one dvc.lock records');
+    expect(r.stderr).toContain(
+      'stage report is stale in the staged dvc.lock:\n    out reports/x.txt: the staged file is not the one dvc.lock records',
+    );
   });
 
   it('refuses a staged meta.json that does not hash the staged manifest', () => {
@@ -237,7 +247,9 @@ describe('the pre-commit hook, through husky, on a real DVC pipeline', () => {
     git(repo, 'add', path);
     const r = commit(repo);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/taxonomy\/strata.json:2: version: the taxonomy changed since version 1.0.0 was used, but its version did not: set "version" to 1.1.0/);
+    expect(r.stderr).toMatch(
+      /taxonomy\/strata.json:2: version: the taxonomy changed since version 1.0.0 was used, but its version did not: set "version" to 1.1.0/,
+    );
     taxonomy.version = '1.1.0';
     writeFileSync(path, JSON.stringify(taxonomy, null, 2) + '\n');
     git(repo, 'add', path);

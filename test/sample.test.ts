@@ -339,3 +339,57 @@ describe('bad input', () => {
     expect(toJsonl([{ b: 1, a: { d: 2, c: 3 } }])).toBe('{"a":{"c":3,"d":2},"b":1}\n');
   });
 });
+
+describe('taxonomy edits', () => {
+  it('refuses to classify with thresholds changed under the same version, naming the version to set; records the moves once it is set', async () => {
+    const dir = workspace();
+    writePool(dir, pool.slice(0, 400));
+    await runClassify(dir);
+    const path = join(dir, 'taxonomy', 'strata.json');
+    const taxonomy = JSON.parse(readFileSync(path, 'utf8'));
+    taxonomy.difficulty.signals.failure_rate.thresholds = [0.1, 0.3];
+    writeFile(path, JSON.stringify(taxonomy, null, 2));
+    const refused = evalset(['--root', dir, 'classify']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/taxonomy\/strata\.json.*version.*set "version" to 1\.1\.0/);
+    expect(existsSync(join(dir, 'taxonomy', 'registry.jsonl')) ? readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8') : '').toBe('');
+
+    taxonomy.version = '1.1.0';
+    writeFile(path, JSON.stringify(taxonomy, null, 2));
+    const summary = await runClassify(dir);
+    expect(summary.reclassified).toBeGreaterThan(0);
+    const moves = readFileSync(join(dir, 'taxonomy', 'registry.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(moves).toHaveLength(summary.reclassified);
+    expect(JSON.parse(moves[0])).toMatchObject({ taxonomy_version: '1.1.0', previous_taxonomy_version: '1.0.0' });
+  });
+
+  it('refuses a renamed category under the same version, naming a new major version', async () => {
+    const dir = workspace();
+    writePool(dir, pool.slice(0, 50));
+    await runClassify(dir);
+    const path = join(dir, 'taxonomy', 'strata.json');
+    writeFile(path, readFileSync(path, 'utf8').replace('"id": "routine"', '"id": "easy"').replace('"default": "routine"', '"default": "easy"'));
+    const refused = evalset(['--root', dir, 'classify']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/set "version" to (1\.1\.0 \(or the next major|2\.0\.0)/);
+  });
+});
+
+describe('interrupted classify runs', () => {
+  it('refuses to sample from an assignment table its voucher does not vouch for', async () => {
+    const dir = workspace();
+    writePool(dir, pool.slice(0, 300));
+    await runClassify(dir);
+    const table = join(dir, 'interim', 'strata.parquet');
+    const before = readFileSync(table);
+    writePool(dir, pool.slice(0, 301));
+    await runClassify(dir);
+    // A kill between the table's rename and the voucher's: the old voucher beside the new table.
+    const voucher = readFileSync(join(dir, 'interim', 'pool.json'));
+    writeFile(table, before);
+    writeFile(join(dir, 'interim', 'pool.json'), voucher);
+    await expect(runSample(dir, 'stress')).rejects.toThrow(/strata\.parquet: is not the table interim\/pool\.json vouches for/);
+  });
+});

@@ -21,15 +21,23 @@ function stratifiedPool(dir: string, perStratum: (stratum: string) => number): v
   for (const c of CATEGORIES)
     for (const l of LEVELS)
       for (let i = 0; i < perStratum(`${c}×${l}`); i++)
-        lines.push(JSON.stringify({ id: `${c}-${l}-${i}`, prompt: `p ${i}`, task_category: c, signals: { failure_rate: RATE[l] } }));
+        lines.push(JSON.stringify({ id: `${c}-${l}-${i}`, prompt: `p ${c} ${l} ${i}`, task_category: c, signals: { failure_rate: RATE[l] } }));
   writeFile(join(dir, 'datasets', 'pool', 'pool.jsonl'), lines.join('\n') + '\n');
 }
 
 /** params.yaml with one dataset `d`; `extra` lines are appended to its entry (4-space indent). */
 function writeParams(dir: string, size: number, extra: string[] = []): string {
-  const text = ['datasets:', '  d:', '    version: 0.1.0', '    seed: 1', `    size: ${size}`, '    allocation:', '      mode: proportional', ...extra, ''].join(
-    '\n',
-  );
+  const text = [
+    'datasets:',
+    '  d:',
+    '    version: 0.1.0',
+    '    seed: 1',
+    `    size: ${size}`,
+    '    allocation:',
+    '      mode: proportional',
+    ...extra,
+    '',
+  ].join('\n');
   writeFile(join(dir, 'params.yaml'), text);
   return text;
 }
@@ -57,14 +65,24 @@ describe('validate lists every problem', () => {
     expect(human.stdout).toContain('    datasets/pool/a.jsonl: 1,200 (task_category: 1,200)');
     expect(human.stdout).toContain('    datasets/pool/b.jsonl: 5 (whole line: 5)');
     expect(human.stdout).toContain('--json');
-    expect(human.stdout.trimEnd().split('\n').filter((l) => /^ {2}datasets\/pool\/a\.jsonl:\d+:/.test(l)).length).toBeLessThan(1200);
+    expect(
+      human.stdout
+        .trimEnd()
+        .split('\n')
+        .filter((l) => /^ {2}datasets\/pool\/a\.jsonl:\d+:/.test(l)).length,
+    ).toBeLessThan(1200);
   });
 
   it('describes issues the same way in validate and in InvalidInputError, with plurals that agree', () => {
     const one: Issue[] = [{ file: 'params.yaml', line: 3, field: 'datasets.d.size', message: 'is required' }];
     expect(describeIssues(one)).toBe('1 problem in the inputs:\n  params.yaml:3: datasets.d.size: is required');
     expect(new InvalidInputError(one).message).toBe(describeIssues(one));
-    const many: Issue[] = Array.from({ length: 25 }, (_, i) => ({ file: i < 20 ? 'a.jsonl' : 'b.jsonl', line: i + 1, field: i % 2 ? 'id' : 'prompt', message: 'x' }));
+    const many: Issue[] = Array.from({ length: 25 }, (_, i) => ({
+      file: i < 20 ? 'a.jsonl' : 'b.jsonl',
+      line: i + 1,
+      field: i % 2 ? 'id' : 'prompt',
+      message: 'x',
+    }));
     const text = describeIssues(many, 3);
     expect(text.split('\n')[0]).toBe('25 problems in the inputs:');
     expect(text).toContain('… and 22 more (add `--json` to list every one); all 25 by file and field:');
@@ -95,14 +113,31 @@ describe('validate refuses whatever sample would refuse', () => {
     const dir = workspace();
     const text = writeParams(dir, 20, ['    floor: 25', '    floors:', '      reasoning×adversarial: 40']);
     const issues = validateConfig(dir);
-    expect(at(issues)).toEqual([`params.yaml:${lineOf(text, 'floor: 25')}: datasets.d.floor`, `params.yaml:${lineOf(text, 'reasoning×adversarial')}: datasets.d.floors.reasoning×adversarial`]);
-    expect(issues[0].message).toContain('25 is larger than the dataset\'s size, 20');
+    expect(at(issues)).toEqual([
+      `params.yaml:${lineOf(text, 'floor: 25')}: datasets.d.floor`,
+      `params.yaml:${lineOf(text, 'reasoning×adversarial')}: datasets.d.floors.reasoning×adversarial`,
+    ]);
+    expect(issues[0].message).toContain("25 is larger than the dataset's size, 20");
   });
 
   it('refuses a size below the default floor when no floor is set', () => {
     const dir = workspace();
     const text = writeParams(dir, 10);
     expect(at(validateConfig(dir))).toEqual([`params.yaml:${lineOf(text, 'size: 10')}: datasets.d.size`]);
+  });
+
+  it('counts the pool as sample sees it, after the duplicates screen', async () => {
+    const dir = workspace();
+    stratifiedPool(dir, () => 12);
+    // Twelve more records in one stratum, each the same prompt as one already there: still 12 eligible.
+    const twins = Array.from({ length: 12 }, (_, i) =>
+      JSON.stringify({ id: `twin-${i}`, prompt: `P  reasoning adversarial ${i}`, task_category: 'reasoning', signals: { failure_rate: RATE.adversarial } }),
+    );
+    writeFile(join(dir, 'datasets', 'pool', 'twins.jsonl'), twins.join('\n') + '\n');
+    const text = writeParams(dir, 300, ['    floor: 10', '    floors:', '      reasoning×adversarial: 20', '    allow_pool_limited: false']);
+    const { issues } = await validateProject(dir);
+    expect(at(issues)).toEqual([`params.yaml:${lineOf(text, 'reasoning×adversarial: 20')}: datasets.d.floors.reasoning×adversarial`]);
+    expect(issues[0].message).toContain('has 12 candidates in the pool, below its floor of 20');
   });
 
   it('refuses a pool smaller than the floors (PoolTooSmallError), at the floor line', async () => {
@@ -121,9 +156,14 @@ describe('validate refuses whatever sample would refuse', () => {
     const text = writeParams(dir, 200, ['    floor: 10', '    floors:', '      extraction×routine: 12', '    allow_pool_limited: false']);
     const { issues } = await validateProject(dir);
     expect(at(issues).sort()).toEqual(
-      [`params.yaml:${lineOf(text, 'floor: 10')}: datasets.d.floor`, `params.yaml:${lineOf(text, 'extraction×routine: 12')}: datasets.d.floors.extraction×routine`].sort(),
+      [
+        `params.yaml:${lineOf(text, 'floor: 10')}: datasets.d.floor`,
+        `params.yaml:${lineOf(text, 'extraction×routine: 12')}: datasets.d.floors.extraction×routine`,
+      ].sort(),
     );
-    expect(issues.find((i) => i.field === 'datasets.d.floor')!.message).toContain('stratum reasoning×adversarial has 2 candidates in the pool, below its floor of 10');
+    expect(issues.find((i) => i.field === 'datasets.d.floor')!.message).toContain(
+      'stratum reasoning×adversarial has 2 candidates in the pool, below its floor of 10',
+    );
   });
 
   it('refuses a size below the floors of the strata that have candidates (BudgetBelowFloorsError), at the size line', async () => {
@@ -147,7 +187,10 @@ describe('validate refuses whatever sample would refuse', () => {
 
   it('names the line of a share or floor key that is not in the taxonomy', () => {
     const dir = workspace();
-    const text = writeParams(dir, 100, ['    floors:', '      poetry×routine: 3']).replace('mode: proportional', 'mode: explicit\n      shares:\n        poetry: 1\n        reasoning: 1');
+    const text = writeParams(dir, 100, ['    floors:', '      poetry×routine: 3']).replace(
+      'mode: proportional',
+      'mode: explicit\n      shares:\n        poetry: 1\n        reasoning: 1',
+    );
     writeFile(join(dir, 'params.yaml'), text);
     expect(at(validateConfig(dir))).toEqual([
       `params.yaml:${lineOf(text, 'poetry: 1')}: datasets.d.allocation.shares.poetry`,
@@ -212,7 +255,9 @@ describe('taxonomy edits under the same version', () => {
     edit(dir, (t) => (t.difficulty.signals.prompt_tokens.thresholds = [300, 800]));
     const r = evalset(['--root', dir, 'validate']);
     expect(r.status).toBe(2);
-    expect(r.stdout).toContain('taxonomy/strata.json:2: version: the taxonomy changed since version 1.0.0 was used, but its version did not: set "version" to 1.1.0');
+    expect(r.stdout).toContain(
+      'taxonomy/strata.json:2: version: the taxonomy changed since version 1.0.0 was used, but its version did not: set "version" to 1.1.0',
+    );
     edit(dir, (t) => (t.version = '1.1.0'));
     expect(validateConfig(dir)).toEqual([]);
   });
@@ -230,9 +275,12 @@ describe('taxonomy edits under the same version', () => {
     const before = parseTaxonomy(readFileSync(taxonomyPath(dir), 'utf8'), 't');
     const table = (columns: Record<string, string[]>) =>
       encodeParquet(columnsToArrowTable(Object.fromEntries(Object.keys(columns).map((c) => [c, 'string' as const])), columns));
-    writeFile(join(dir, 'interim', 'strata.parquet'), table({ id: ['a'], taxonomy_version: ['1.0.0'], taxonomy_content_hash: [taxonomyContentHash(before)] }));
+    writeFile(
+      join(dir, 'interim', 'strata.parquet'),
+      table({ id: ['a'], taxonomy_version: ['1.0.0'], taxonomy_content_hash: [taxonomyContentHash(before)] }),
+    );
     expect(validateConfig(dir)).toEqual([]);
-    edit(dir, (t) => t.categories[1].thresholds = { prompt_tokens: [300, 900] });
+    edit(dir, (t) => (t.categories[1].thresholds = { prompt_tokens: [300, 900] }));
     expect(validateConfig(dir).map((i) => i.field)).toEqual(['version']);
     // A table from before the content hash was recorded, and no git: nothing to compare with.
     writeFile(join(dir, 'interim', 'strata.parquet'), table({ id: ['a'], taxonomy_version: ['1.0.0'] }));

@@ -125,9 +125,9 @@ describe('dataset versioning in a real repository, through the installed hooks',
     git(repo, 'add', path);
     const r = commit(repo, 'hand-edited manifest');
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(`evalsets/${NAME}/manifest.jsonl is not the manifest dvc.lock records: the pipeline was not re-run`);
     writeFileSync(path, original);
     git(repo, 'add', path);
+    expect(r.stderr).toContain(`out evalsets/${NAME}/manifest.jsonl: the staged file is not the one dvc.lock records`);
     expect(git(repo, 'status', '--porcelain')).toBe('');
   });
 
@@ -176,12 +176,7 @@ describe('dataset versioning in a real repository, through the installed hooks',
   });
 
   it('says in one line when the old labels are not in the DVC cache', () => {
-    const md5 = lockedMd5(
-      git(repo, 'show', `eval-dataset/${NAME}/v0.1.0:dvc.lock`),
-      `sample@${NAME}`,
-      'outs',
-      `evalsets/${NAME}/data.parquet`,
-    )!;
+    const md5 = lockedMd5(git(repo, 'show', `eval-dataset/${NAME}/v0.1.0:dvc.lock`), `sample@${NAME}`, 'outs', `evalsets/${NAME}/data.parquet`)!;
     const cached = join(repo, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2));
     renameSync(cached, `${cached}.aside`);
     try {

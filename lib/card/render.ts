@@ -30,7 +30,6 @@ function features() {
 const pct = (x: number) => `${x.toFixed(1)}%`;
 const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
 
-
 /**
  * The dataset card: Hugging Face card layout (YAML front matter, then the template's sections),
  * extended with the evaluation fields. Everything comes from meta.json, params and the taxonomy,

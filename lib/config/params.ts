@@ -96,10 +96,7 @@ export function parseParams(text: string, file: string): Params {
   const lineOf = yamlLines(doc, lineCounter);
   const illFormed = illFormedStrings(value).map((path) => ({ file, line: lineOf(path), field: path.join('.'), message: LONE_SURROGATE_MESSAGE }));
   const datasets = (value as { datasets?: unknown } | null)?.datasets;
-  const issues: Issue[] = [
-    ...illFormed,
-    ...validateAgainst('params', value, file, lineOf).map((issue) => explainDatasetIssue(issue, datasets)),
-  ];
+  const issues: Issue[] = [...illFormed, ...validateAgainst('params', value, file, lineOf).map((issue) => explainDatasetIssue(issue, datasets))];
   if (issues.length) throw new InvalidInputError(issues, { hint: VALIDATE_HINT });
   const params = value as Params;
   lineIndex.set(params, lineOf);
@@ -121,7 +118,14 @@ export const datasetNames = (params: Params): string[] => Object.keys(params.dat
 export function datasetParams(params: Params, name: string, file = 'params.yaml'): DatasetParams {
   if (!Object.hasOwn(params.datasets, name)) {
     throw new InvalidInputError(
-      [{ file, line: lineInParams(params, ['datasets']), field: 'datasets', message: `no dataset \`${name}\` in ${file}; datasets: ${datasetNames(params).join(', ')}` }],
+      [
+        {
+          file,
+          line: lineInParams(params, ['datasets']),
+          field: 'datasets',
+          message: `no dataset \`${name}\` in ${file}; datasets: ${datasetNames(params).join(', ')}`,
+        },
+      ],
       { hint: `Name one of the datasets listed under \`datasets:\` in ${file}.` },
     );
   }

@@ -9,6 +9,7 @@ import { scanPool } from '../sampling/pool.ts';
 import { strataRequests, targetShares } from '../sampling/targets.ts';
 import { jsonWithLines } from './jsonLines.ts';
 import { DEFAULT_FLOOR, lineInParams, loadParams, type DatasetParams, type Params } from './params.ts';
+import { duplicateExclusions, duplicateGroups, promptKey } from '../eligibility/duplicates.ts';
 import { projectPaths } from './paths.ts';
 import { readConfigFile } from './readConfig.ts';
 import { loadTaxonomy, parseTaxonomy, strataOf, type Taxonomy } from './taxonomy.ts';
@@ -79,22 +80,31 @@ export async function validateProject(root: string): Promise<{ issues: Issue[]; 
   let poolRecords = 0;
   if (taxonomy) {
     const countTokens = await loadTokenCounter(taxonomy.tokenizer);
-    const counts = new Map<string, number>();
+    const [ids, keys, strata]: string[][] = [[], [], []];
     const scan = scanPool(
       paths.pool,
       new Set(taxonomy.categories.map((c) => c.id)),
       (example) => {
-        const { stratum } = classifyExample(example, taxonomy, countTokens);
-        counts.set(stratum, (counts.get(stratum) ?? 0) + 1);
+        ids.push(example.id);
+        keys.push(promptKey(example.prompt));
+        strata.push(classifyExample(example, taxonomy, countTokens).stratum);
       },
       root,
     );
+    // The eligible pool, as sample sees it after the duplicates screen (other screens cannot be
+    // foreseen here: they run in their own stages, and sample re-allocates on what they leave).
+    const duplicates = new Set(duplicateExclusions(duplicateGroups(ids, keys)).map((e) => e.id));
+    const counts = new Map<string, number>();
+    strata.forEach((stratum, i) => {
+      if (!duplicates.has(ids[i])) counts.set(stratum, (counts.get(stratum) ?? 0) + 1);
+    });
     issues.push(...scan.issues);
     poolRecords = scan.records;
     // On a pool with bad records the counts are not the ones classify would see: classify refuses
     // that pool anyway, so the allocation is tried once the records are fixed.
     if (params && scan.issues.length === 0) {
-      for (const name of Object.keys(params.datasets)) if (sound.has(name)) issues.push(...allocationIssues(name, params.datasets[name], taxonomy, counts));
+      for (const name of Object.keys(params.datasets))
+        if (sound.has(name)) issues.push(...allocationIssues(name, params.datasets[name], taxonomy, counts));
     }
   }
   return { issues, poolRecords };
@@ -129,10 +139,16 @@ function floorsAboveSize(name: string, dataset: DatasetParams): Issue[] {
       message: `${dataset.size} is below the default floor of ${DEFAULT_FLOOR} per stratum: set \`floor\` to at most ${dataset.size}`,
     });
   if (dataset.floor !== undefined && dataset.floor > dataset.size)
-    issues.push({ ...at(['floor']), message: `${dataset.floor} is larger than the dataset's size, ${dataset.size}: no sample of that size can meet it` });
+    issues.push({
+      ...at(['floor']),
+      message: `${dataset.floor} is larger than the dataset's size, ${dataset.size}: no sample of that size can meet it`,
+    });
   for (const [stratum, floor] of Object.entries(dataset.floors ?? {}))
     if (floor > dataset.size)
-      issues.push({ ...at(['floors', stratum]), message: `${floor} is larger than the dataset's size, ${dataset.size}: no sample of that size can meet it` });
+      issues.push({
+        ...at(['floors', stratum]),
+        message: `${floor} is larger than the dataset's size, ${dataset.size}: no sample of that size can meet it`,
+      });
   return issues;
 }
 

@@ -4,7 +4,8 @@ import { toJsonl } from '../io/jsonl.ts';
 import { poolFiles, type PoolExample } from '../sampling/pool.ts';
 import { loadTokenCounter, type TokenCounter } from '../sampling/classify.ts';
 import type { Taxonomy } from '../config/taxonomy.ts';
-import { DEMO_WRITERS } from './prompts.ts';
+import { DEMO_WRITERS, cities, companies, people } from './prompts.ts';
+import { normalizePrompt } from '../eligibility/duplicates.ts';
 import { Rng } from './rng.ts';
 import { byId } from '../io/order.ts';
 import { InputsNotPulledError, trackedInputs } from './trackedPool.ts';
@@ -58,16 +59,34 @@ function signalsFor(r: Rng, level: number): PoolExample['signals'] {
   return {}; // routine and unannotated: the prompt's token count decides
 }
 
+/**
+ * Who asked for an example: added to a generated prompt whose normalised text another example
+ * already has, so that the templates' limited combinations do not turn into unplanned duplicates.
+ */
+function requester(r: Rng): string {
+  return ` (Requested by ${r.pick(people)}, ${r.pick(companies)}, ${r.pick(cities)} office, ticket ${r.int(1000, 9999)}.)`;
+}
+
+/**
+ * Planted duplicates, the duplicates screen's ground truth: this many examples get a twin whose prompt
+ * differs only in letter case and whitespace. The twin takes the next id of its category, so the
+ * original (the smaller id) is the one kept.
+ */
+export const DEMO_PLANTED_DUPLICATES = 12;
+
 /** The demo pool: realistic prompts per category, deterministic bytes from one seed. */
 export function demoPool(countTokens: TokenCounter, seed = DEMO_SEED): PoolExample[] {
   const r = new Rng(seed);
   const examples: PoolExample[] = [];
+  const seen = new Set<string>();
   for (const [category, counts] of Object.entries(DEMO_POOL_COUNTS)) {
     const levels = counts.flatMap((n, level) => Array.from({ length: n }, () => level));
     // Interleave the levels so ids carry no hint of difficulty.
     const order = r.sample(levels, levels.length);
     order.forEach((level, i) => {
       const text = DEMO_WRITERS[category](r, level);
+      while (seen.has(normalizePrompt(text.prompt))) text.prompt = text.prompt.replace(/( \(Requested by [^)]*\))?$/, requester(r));
+      seen.add(normalizePrompt(text.prompt));
       const signals = signalsFor(r, level);
       if (r.int(0, 9) < 3) signals.prompt_tokens = countTokens(text.prompt);
       const created = new Date(START + r.int(0, 299) * 86_400_000 + r.int(0, 599) * 60_000);
@@ -82,6 +101,17 @@ export function demoPool(countTokens: TokenCounter, seed = DEMO_SEED): PoolExamp
         source: r.pick(['support-tickets-2026', 'red-team-sprint-3', 'partner-benchmarks', 'synthetic-templates-v2']),
         created_at: created.toISOString().replace('.000Z', 'Z'),
       });
+    });
+  }
+  const next = new Map(Object.entries(DEMO_POOL_COUNTS).map(([category, counts]) => [category, counts.reduce((a, b) => a + b, 0)]));
+  for (const original of r.sample(examples, DEMO_PLANTED_DUPLICATES)) {
+    const n = next.get(original.task_category)! + 1;
+    next.set(original.task_category, n);
+    examples.push({
+      ...original,
+      id: `${DEMO_ID_PREFIX[original.task_category]}-${String(n).padStart(4, '0')}`,
+      prompt: `${original.prompt.charAt(0).toLowerCase()}${original.prompt.slice(1).replace(/ /, '  ')}\n`,
+      source: 'copied-from-a-forum',
     });
   }
   return examples.sort(byId);

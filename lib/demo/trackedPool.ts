@@ -8,7 +8,7 @@ import { EvalsetError, InvalidInputError } from '../errors.ts';
  * the value in this repository's committed datasets.dvc. test/demo.test.ts rebuilds it with real DVC
  * (`evalset demo`, then `dvc add datasets`), so it cannot go stale when the demo changes.
  */
-export const DEMO_DATASETS_MD5 = 'f58cbb493d90f8834ea49720a526f6c4.dir';
+export const DEMO_DATASETS_MD5 = 'b40e753103411c771de13f7646b7b477.dir';
 
 /** What datasets.dvc says about the inputs: nothing (no such file), the demo's own pool, or other data. */
 export type TrackedInputs = { kind: 'untracked' } | { kind: 'demo' } | { kind: 'other'; md5: string };

@@ -36,7 +36,11 @@ export async function drawEligible(options: {
 }): Promise<EligibleDraw> {
   const { strata, seed, allocate, exclusions, lazy = [] } = options;
   const ranked = new Map<string, string[]>();
-  for (const [stratum, ids] of strata) ranked.set(stratum, Array.from(lowestRanked(ids, ids.length, seed), (i) => ids[i]));
+  for (const [stratum, ids] of strata)
+    ranked.set(
+      stratum,
+      Array.from(lowestRanked(ids, ids.length, seed), (i) => ids[i]),
+    );
 
   const eligible = new Map<string, number>();
   for (const [stratum, ids] of ranked) eligible.set(stratum, ids.filter((id) => !exclusions.has(id)).length);
@@ -60,7 +64,7 @@ export async function drawEligible(options: {
           if (!exclusions.has(ids[j]) && !lazyVerdicts.has(ids[j])) batch.push(ids[j]);
         }
         for (const screen of lazy) {
-          const open = batch.filter((id) => !(lazyVerdicts.get(id)?.length));
+          const open = batch.filter((id) => !lazyVerdicts.get(id)?.length);
           if (!open.length) continue;
           lazyScreened.set(screen.check, lazyScreened.get(screen.check)! + open.length);
           for (const ex of await screen.screen(s.stratum, open)) lazyVerdicts.set(ex.id, [...(lazyVerdicts.get(ex.id) ?? []), ex]);

@@ -169,7 +169,12 @@ export function* readJsonl(path: string, displayName = path, onChunk?: (bytes: U
     }
   } catch (err) {
     // A read that fails half-way (an I/O error, a file removed under us) is a problem with that file.
-    yield { line: 0, offset: 0, length: 0, issue: { file: displayName, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` } };
+    yield {
+      line: 0,
+      offset: 0,
+      length: 0,
+      issue: { file: displayName, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` },
+    };
   }
 }
 

@@ -60,7 +60,12 @@ function columnData(type: ColumnType, values: readonly unknown[]): Data<DataType
     case 'float64':
       return makeData({ type: new Float64(), length: values.length, nullCount: 0, data: Float64Array.from(values as number[]) });
     case 'float64?':
-      return makeData({ type: new Float64(), length: values.length, ...validity(values), data: Float64Array.from(values as number[], (v) => v ?? 0) });
+      return makeData({
+        type: new Float64(),
+        length: values.length,
+        ...validity(values),
+        data: Float64Array.from(values as number[], (v) => v ?? 0),
+      });
     case 'string[]': {
       const lists = values as string[][];
       const valueOffsets = new Int32Array(lists.length + 1);

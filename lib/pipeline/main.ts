@@ -19,7 +19,8 @@ export async function runStageMain(stage: Stage, moduleUrl: string): Promise<voi
       options: { dataset: { type: 'string' }, json: { type: 'boolean', default: false }, root: { type: 'string', default: '.' } },
     });
     json = values.json ?? false;
-    if (stage.perDataset && !values.dataset) throw new InvalidInputError([{ file: 'arguments', message: `stage ${stage.name} needs --dataset NAME` }]);
+    if (stage.perDataset && !values.dataset)
+      throw new InvalidInputError([{ file: 'arguments', message: `stage ${stage.name} needs --dataset NAME` }]);
     const result = await stage.run(resolve(values.root ?? '.'), values.dataset, progress(stage.name));
     endProgress();
     emit(json, result, () => stage.summarize(result));

@@ -74,3 +74,11 @@ export function dvcStages(stages: readonly Stage[]): Record<string, unknown> {
   return Object.fromEntries(entries);
 }
 
+/**
+ * The whole dvc.yaml the registry calls for. `vars: [params.yaml]` makes DVC load params.yaml
+ * explicitly (it does so implicitly otherwise), so a missing params.yaml is named as such instead of
+ * surfacing as "Could not find 'datasets'" in a foreach.
+ */
+export function dvcPipeline(stages: readonly Stage[]): { vars: string[]; stages: Record<string, unknown> } {
+  return { vars: ['params.yaml'], stages: dvcStages(stages) };
+}

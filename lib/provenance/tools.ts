@@ -63,12 +63,3 @@ export function toolVersions(): ToolVersions {
     dvc: dvcVersion(),
   };
 }
-
-/**
- * The paths whose git object ids identify the pipeline code (see the README, "Provenance"). The
- * sample stage depends on every one of them in dvc.yaml, so the ids it records are never stale.
- * Left out: params.yaml (meta.json records the params the stage read and their digest, and a
- * dependency on the whole file would re-run every dataset whenever any param changed) and dvc.yaml
- * (DVC refuses it as a dependency; dvc.lock records each stage's command and dependencies).
- */
-export const CODE_PATHS = ['bin', 'lib', 'stages', 'taxonomy', 'package-lock.json', 'requirements.txt'] as const;

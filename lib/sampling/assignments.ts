@@ -1,6 +1,4 @@
 import { columnValues, readParquetFile } from '../io/parquet.ts';
-import type { Allocation } from './allocate.ts';
-import { lowestRanked } from './draw.ts';
 
 /** The assignment table as the sample stage needs it: ids, strata, and where each line is in the pool. */
 export interface AssignmentIndex {
@@ -28,23 +26,4 @@ export function readAssignmentIndex(path: string): AssignmentIndex {
     byStratum,
     location: (i) => ({ id: ids[i], fileIndex: files[i], line: lines[i], offset: offsets[i], length: lengths[i] }),
   };
-}
-
-export function poolCounts(index: AssignmentIndex): Map<string, number> {
-  return new Map([...index.byStratum].map(([stratum, rows]) => [stratum, rows.length]));
-}
-
-/** The rows drawn: in each stratum, its allocated count of lowest-ranked ids. */
-export function drawAllocated(index: AssignmentIndex, allocation: Allocation, seed: number): number[] {
-  const selected: number[] = [];
-  for (const s of allocation.strata) {
-    const rows = index.byStratum.get(s.stratum) ?? [];
-    for (const j of lowestRanked(
-      rows.map((i) => index.ids[i]),
-      s.allocated,
-      seed,
-    ))
-      selected.push(rows[j]);
-  }
-  return selected;
 }

@@ -185,9 +185,12 @@ export function verifyClassified(root: string, dir: string, taxonomyPath: string
   if (now.join('\n') !== before.join('\n')) throw new PoolChangedError(`files were ${before.join(', ')}; now ${now.join(', ')}`);
   for (const f of classified.files) if (sha256File(join(root, f.path)) !== f.sha256) throw new PoolChangedError(`${f.path} differs`);
   if (sha256File(taxonomyPath) !== classified.taxonomy.sha256) {
-    throw new InvalidInputError([{ file: relative(root, taxonomyPath), message: 'changed since classify ran: run `evalset classify` (or `dvc repro`) again' }], {
-      hint: RECLASSIFY_HINT,
-    });
+    throw new InvalidInputError(
+      [{ file: relative(root, taxonomyPath), message: 'changed since classify ran: run `evalset classify` (or `dvc repro`) again' }],
+      {
+        hint: RECLASSIFY_HINT,
+      },
+    );
   }
 }
 

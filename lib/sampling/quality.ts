@@ -27,7 +27,9 @@ export interface EligibilityDetails {
 }
 
 export function eligibilityResult(dataset: string, draw: Pick<EligibleDraw, 'checks' | 'quarantined'>): QualityResult<EligibilityDetails> {
-  const checks = [...draw.checks].map(([check, c]) => ({ check, excluded: c.excluded, quarantined: c.quarantined })).sort((a, b) => byCodePoint(a.check, b.check));
+  const checks = [...draw.checks]
+    .map(([check, c]) => ({ check, excluded: c.excluded, quarantined: c.quarantined }))
+    .sort((a, b) => byCodePoint(a.check, b.check));
   const excluded = checks.reduce((n, c) => n + c.excluded, 0);
   return {
     schema_version: 1,
@@ -39,7 +41,9 @@ export function eligibilityResult(dataset: string, draw: Pick<EligibleDraw, 'che
       : 'No eligibility screen excluded any candidate.',
     details: {
       checks,
-      quarantined: draw.quarantined.map(({ id, check, score, reason }) => ({ id, check, score, reason })).sort((a, b) => byCodePoint(a.id, b.id) || byCodePoint(a.check, b.check)),
+      quarantined: draw.quarantined
+        .map(({ id, check, score, reason }) => ({ id, check, score, reason }))
+        .sort((a, b) => byCodePoint(a.id, b.id) || byCodePoint(a.check, b.check)),
     },
   };
 }
@@ -54,7 +58,9 @@ export interface ProvenanceDetails {
 }
 
 export function provenanceResult(dataset: string, details: ProvenanceDetails): QualityResult<ProvenanceDetails> {
-  const missing = Object.entries(details.tools).filter(([, v]) => !v).map(([k]) => k);
+  const missing = Object.entries(details.tools)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
   return {
     schema_version: 1,
     check: 'provenance',

@@ -12,7 +12,8 @@ export function sampleSummary(meta: SampleMeta): string {
       (s) =>
         `  ${s.stratum.padEnd(32)} ${String(s.realised).padStart(6)}  ${s.percent.toFixed(1).padStart(5)}%${s.pool_limited ? '  pool-limited' : ''}`,
     ),
-    `  balance: χ² = ${meta.balance.statistic.toFixed(2)}, df = ${meta.balance.df}, p = ${formatP(meta.balance.p_value)} → ${meta.balance.imbalanced ? 'imbalanced' : 'balanced'}`,
+    `  balance against the designed allocation: χ² = ${meta.balance.statistic.toFixed(2)}, df = ${meta.balance.df}, p = ${formatP(meta.balance.p_value)}, TVD ${meta.balance.tvd.toFixed(3)} → ${meta.balance.imbalanced ? 'imbalanced' : 'balanced'}`,
+    ...meta.balance.warnings.map((w) => `  warning: ${w}`),
     ...excluded,
     ...meta.warnings.map((w) => `  warning: ${w}`),
   ];

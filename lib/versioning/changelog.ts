@@ -41,8 +41,7 @@ export interface ParamChange {
 
 /** The old and new labels of the relabeled examples, read from both releases' data.parquet when the DVC cache holds them. */
 export type LabelChanges =
-  | { available: true; changes: { id: string; stratum: string; from: string; to: string }[] }
-  | { available: false; reason: string; changes: [] };
+  { available: true; changes: { id: string; stratum: string; from: string; to: string }[] } | { available: false; reason: string; changes: [] };
 
 export interface Changelog {
   dataset: string;

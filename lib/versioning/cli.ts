@@ -28,7 +28,8 @@ export const commands: Commands = ({ rebuild }) => [
   },
   {
     command: 'tag <dataset>',
-    describe: 'create the annotated release tag eval-dataset/NAME/vX.Y.Z (refused unless the tree and DVC are clean and the plan accepts the version)',
+    describe:
+      'create the annotated release tag eval-dataset/NAME/vX.Y.Z (refused unless the tree and DVC are clean and the plan accepts the version)',
     builder: (y) => y.positional('dataset', { type: 'string', demandOption: true, describe: 'dataset name' }),
     handler: run<Common & { dataset: string }>((args) => {
       const { tag, plan } = createReleaseTag(args.root, args.dataset);
@@ -37,7 +38,8 @@ export const commands: Commands = ({ rebuild }) => [
   },
   {
     command: 'reproduce <tag>',
-    describe: 'rebuild a released snapshot from its tag in a temporary worktree and compare SHA-256; exit 1 with a row diff and diagnosis if it differs',
+    describe:
+      'rebuild a released snapshot from its tag in a temporary worktree and compare SHA-256; exit 1 with a row diff and diagnosis if it differs',
     builder: (y) => y.positional('tag', { type: 'string', demandOption: true, describe: 'release tag, eval-dataset/NAME/vX.Y.Z' }),
     handler: run<Common & { tag: string }>(async (args) => {
       const result = await reproduceTag(args.root, args.tag, rebuild);
@@ -47,7 +49,8 @@ export const commands: Commands = ({ rebuild }) => [
   },
   {
     command: 'changelog <from> <to>',
-    describe: 'Markdown changelog between two release tags: examples added, removed and relabeled by stratum, params and schema changes, structured commits',
+    describe:
+      'Markdown changelog between two release tags: examples added, removed and relabeled by stratum, params and schema changes, structured commits',
     builder: (y) =>
       y
         .positional('from', { type: 'string', demandOption: true, describe: 'older release tag' })

@@ -60,6 +60,8 @@ const show = (value: unknown) => JSON.stringify(value);
 export interface StagedReader {
   /** A staged text file, or null when the index has none at that path. */
   text(path: string): string | null;
+  /** A staged text `text` has already read, to hash without reading it again; undefined when none was read. */
+  readText?(path: string): string | undefined;
   /** The paths the commit changes (against HEAD), deletions included. */
   staged: readonly string[];
 }
@@ -73,7 +75,9 @@ function paramDifferences(stage: LockStage, read: StagedReader): string[] {
       continue;
     }
     if (!/\.(ya?ml|json)$/i.test(file)) {
-      out.push(`params file ${file}: only YAML and JSON params files can be checked before a commit; commit it with \`git commit --no-verify\` after \`dvc status\` is clean`);
+      out.push(
+        `params file ${file}: only YAML and JSON params files can be checked before a commit; commit it with \`git commit --no-verify\` after \`dvc status\` is clean`,
+      );
       continue;
     }
     let doc: unknown;
@@ -86,7 +90,8 @@ function paramDifferences(stage: LockStage, read: StagedReader): string[] {
     for (const [key, locked] of Object.entries(keys ?? {})) {
       const now = lookUp(doc, key);
       if (!now.found) out.push(`param ${key}: dvc.lock has ${show(locked)}; the staged ${file} no longer has this key`);
-      else if (!isDeepStrictEqual(now.value, locked)) out.push(`param ${key}: dvc.lock has ${show(locked)}, the staged ${file} has ${show(now.value)}`);
+      else if (!isDeepStrictEqual(now.value, locked))
+        out.push(`param ${key}: dvc.lock has ${show(locked)}, the staged ${file} has ${show(now.value)}`);
     }
   }
   return out;
@@ -130,10 +135,17 @@ export function lockProblems(root: string, lock: DvcLock, read: StagedReader): s
   const gitPaths = paths.filter((p) => !byPointer(p));
   const indexed = stagedEntries(root, gitPaths);
   const ignored = new Set(stagedEntries(root, gitPaths, '.dvcignore').map((e) => e.path));
+  // A text already read (a manifest, meta.json) is hashed from that text when its UTF-8 encoding is its bytes.
+  const known = new Map<string, string>();
+  for (const e of indexed) {
+    const text = read.readText?.(e.path);
+    if (text !== undefined && !text.includes('\uFFFD')) known.set(e.oid, dvcFileMd5(text));
+  }
   const blobs = readBlobs(
     root,
-    indexed.filter((e) => !ignored.has(e.path) && e.mode.startsWith('100')).map((e) => e.oid),
+    indexed.filter((e) => !ignored.has(e.path) && e.mode.startsWith('100') && !known.has(e.oid)).map((e) => e.oid),
   );
+  const md5Of = (oid: string) => known.get(oid) ?? dvcFileMd5(blobs.get(oid)!);
 
   const problems: string[] = [];
   if (typeof pointer === 'string' && paths.some((p) => under(p, 'datasets'))) problems.push(pointer);
@@ -150,7 +162,7 @@ export function lockProblems(root: string, lock: DvcLock, read: StagedReader): s
       ['out', stage.outs ?? []],
     ] as const) {
       for (const entry of list) {
-        const why = entryDifference(entry, { pointer, indexed, ignored, blobs, staged: read.staged });
+        const why = entryDifference(entry, { pointer, indexed, ignored, md5Of, staged: read.staged });
         if (why) differences.push(`${kind} ${entry.path}: ${why}`);
       }
     }
@@ -168,7 +180,7 @@ interface Context {
   pointer: DataPointer | string | null;
   indexed: IndexEntry[];
   ignored: Set<string>;
-  blobs: Map<string, Buffer>;
+  md5Of: (oid: string) => string;
   staged: readonly string[];
 }
 
@@ -199,16 +211,12 @@ function entryDifference(entry: LockEntry, ctx: Context): string | null {
   }
   const isFile = files.length === 1 && files[0].path === entry.path;
   const md5 = isFile
-    ? dvcFileMd5(ctx.blobs.get(files[0].oid)!)
-    : dvcDirMd5(
-        files
-          .filter((e) => !ctx.ignored.has(e.path))
-          .map((e) => ({ md5: dvcFileMd5(ctx.blobs.get(e.oid)!), relpath: e.path.slice(entry.path.length + 1) })),
-      );
+    ? ctx.md5Of(files[0].oid)
+    : dvcDirMd5(files.filter((e) => !ctx.ignored.has(e.path)).map((e) => ({ md5: ctx.md5Of(e.oid), relpath: e.path.slice(entry.path.length + 1) })));
   if (md5 === entry.md5) return null;
   if (isFile) return 'the staged file is not the one dvc.lock records';
   const changed = ctx.staged.filter((p) => under(p, entry.path));
   return changed.length
     ? `the staged files differ from what dvc.lock records (staged changes: ${changed.join(', ')})`
-    : 'the staged files differ from what dvc.lock records (files DVC hashed that git does not track count too: untracked or git-ignored files in it)';
+    : 'the staged files differ from what dvc.lock records, with no staged change in it: dvc.lock was stale before this commit (or DVC hashed untracked or git-ignored files in it)';
 }

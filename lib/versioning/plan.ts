@@ -153,11 +153,14 @@ export function classifyBump(diff: DatasetDiff): { bump: Bump; reasons: { bump: 
   if (n('changed')) add('minor', `the content of ${plural(n('changed'), 'example')} changed`);
   if (n('moved')) add('minor', `${plural(n('moved'), 'example')} moved to another stratum`);
   for (const s of diff.strataAdded) add('minor', `stratum \`${s}\` was added`);
-  if (n('relabeled')) add('patch', `only labels changed (${plural(n('relabeled'), 'example')} relabeled)`);
+  if (n('relabeled')) add('patch', `${n('metadata') ? 'labels' : 'only labels'} changed (${plural(n('relabeled'), 'example')} relabeled)`);
   if (n('metadata')) add('patch', `${possessive(n('metadata'), 'example')} metadata changed (capabilities, source or another column)`);
   // Belt and braces: whatever the manifest says, different rows are never the same release.
   if (!reasons.length && diff.contentHash) {
-    add('patch', `the rows' content hash changed (${diff.contentHash.from.slice(0, 12)} → ${diff.contentHash.to.slice(0, 12)}) though no manifest line did`);
+    add(
+      'patch',
+      `the rows' content hash changed (${diff.contentHash.from.slice(0, 12)} → ${diff.contentHash.to.slice(0, 12)}) though no manifest line did`,
+    );
   }
   reasons.sort((a, b) => ORDER.indexOf(b.bump) - ORDER.indexOf(a.bump));
   return { bump: reasons[0]?.bump ?? 'none', reasons };

@@ -9,8 +9,9 @@ import { workingTreeObjectIds } from '../io/gitTree.ts';
 import { sha256File } from '../io/hash.ts';
 import { decodeParquet, readParquetFile, tableRows } from '../io/parquet.ts';
 import type { SampleMeta } from '../provenance/meta.ts';
-import { CODE_PATHS, toolVersions } from '../provenance/tools.ts';
+import { toolVersions } from '../provenance/tools.ts';
 import type { ManifestLine } from '../sampling/dataset.ts';
+import { plural } from './plan.ts';
 import { parseManifest } from './snapshot.ts';
 import { parseTag } from './tags.ts';
 import { byCodePoint, byId } from '../io/order.ts';
@@ -198,9 +199,10 @@ export async function reproduceRevision(root: string, tag: string, dataset: stri
         remediation: `restore the recorded params (seed and allocation) at the tag, or re-run \`dvc repro\` and cut a new version of ${dataset}`,
       };
     }
-    const codeNow = workingTreeObjectIds(root, CODE_PATHS) ?? {};
+    // The code the snapshot recorded (the sample stage's code paths), as it stands in this checkout.
+    const codeNow = workingTreeObjectIds(root, Object.keys(recorded.code ?? {})) ?? {};
     const codeChanges = Object.entries(recorded.code ?? {})
-      .filter(([path, id]) => ['bin', 'lib', 'stages', 'package-lock.json'].includes(path) && codeNow[path] !== undefined && codeNow[path] !== id)
+      .filter(([path, id]) => codeNow[path] !== undefined && codeNow[path] !== id)
       .map(([path, id]) => `${path}: ${id} recorded, ${codeNow[path]} now`);
     return {
       ...result,
@@ -213,7 +215,7 @@ export async function reproduceRevision(root: string, tag: string, dataset: stri
           ? codeChanges
           : ['the pipeline code is the one recorded, so the inputs at the tag differ from those the snapshot was built from']),
         ...(produced.size.pool !== recorded.size.pool
-          ? [`the pool held ${recorded.size.pool} candidates when recorded, ${produced.size.pool} now`]
+          ? [`the pool held ${plural(recorded.size.pool, 'candidate')} when recorded, ${produced.size.pool} now`]
           : []),
       ],
       remediation: `pin the code and inputs the snapshot was built with (check out ${tag} and run \`dvc repro\` there), or cut a new version of ${dataset} that acknowledges the change`,

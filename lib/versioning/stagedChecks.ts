@@ -5,6 +5,7 @@ import { checkParamsAgainstTaxonomy } from '../config/validate.ts';
 import { InvalidInputError, formatIssue, type Issue } from '../errors.ts';
 import { sha256 } from '../io/hash.ts';
 import { gitShow, revisionExists } from '../io/git.ts';
+import { StagedFiles } from '../io/gitIndex.ts';
 import type { SampleMeta } from '../provenance/meta.ts';
 import { lockProblems, parseStagedLock } from './lockCheck.ts';
 import { describeDiff } from './plan.ts';
@@ -25,7 +26,9 @@ const TAXONOMY = 'taxonomy/strata.json';
  */
 export function checkStagedCommit(root: string, staged: readonly string[]): string[] {
   const problems: string[] = [];
-  const read = (path: string) => gitShow(root, '', path);
+  // The hook's own reader, not gitShow: a staged blob git cannot read must refuse the commit, not read as absent.
+  const files = new StagedFiles(root, ['params.yaml', TAXONOMY, 'dvc.lock', 'datasets.dvc', 'evalsets']);
+  const read = (path: string) => files.text(path);
   const headHasCommit = revisionExists(root, 'HEAD^{commit}');
 
   // 1. The staged configuration is valid.
@@ -58,7 +61,7 @@ export function checkStagedCommit(root: string, staged: readonly string[]): stri
   if (lockText !== null) {
     const lock = parseStagedLock(lockText);
     if (typeof lock === 'string') problems.push(lock);
-    else problems.push(...lockProblems(root, lock, { text: read, staged }));
+    else problems.push(...lockProblems(root, lock, { text: read, readText: (path) => files.readText(path), staged }));
   }
 
   // 4. The version bump of every affected dataset.
@@ -112,7 +115,8 @@ function metaProblems(name: string, params: Params, read: (path: string) => stri
     );
   }
   const manifest = read(`evalsets/${name}/manifest.jsonl`);
-  if (manifest === null) out.push(`${path}: manifest_sha256: evalsets/${name}/manifest.jsonl is not in the index. Run \`dvc repro\`, then stage the manifest.`);
+  if (manifest === null)
+    out.push(`${path}: manifest_sha256: evalsets/${name}/manifest.jsonl is not in the index. Run \`dvc repro\`, then stage the manifest.`);
   else if (meta.manifest_sha256 !== sha256(manifest)) {
     out.push(
       `${path}: manifest_sha256: the staged meta.json does not hash the staged manifest (they come from different runs). Run \`dvc repro\`, then stage both with dvc.lock.`,

@@ -13,10 +13,25 @@ export function renderEligibilitySection(result: QualityResult<EligibilityDetail
     result.summary,
   ];
   if (checks.length) {
-    lines.push('', markdownTable([['check', 'excluded from the pool', 'quarantined (passed over by this draw)'], ...checks.map((c) => [c.check, String(c.excluded), String(c.quarantined)])], { align: ['l', 'r', 'r'] }));
+    lines.push(
+      '',
+      markdownTable(
+        [
+          ['check', 'excluded from the pool', 'quarantined (passed over by this draw)'],
+          ...checks.map((c) => [c.check, String(c.excluded), String(c.quarantined)]),
+        ],
+        { align: ['l', 'r', 'r'] },
+      ),
+    );
   }
   if (quarantined.length) {
-    lines.push('', markdownTable([['id', 'check', 'score', 'reason'], ...quarantined.slice(0, SHOWN).map((q) => [`\`${q.id}\``, q.check, q.score === null ? '' : String(q.score), q.reason])]));
+    lines.push(
+      '',
+      markdownTable([
+        ['id', 'check', 'score', 'reason'],
+        ...quarantined.slice(0, SHOWN).map((q) => [`\`${q.id}\``, q.check, q.score === null ? '' : String(q.score), q.reason]),
+      ]),
+    );
     if (quarantined.length > SHOWN) lines.push('', `… and ${quarantined.length - SHOWN} more in \`quarantine.parquet\`.`);
   }
   return lines.join('\n');

@@ -7,9 +7,15 @@ export function renderProvenanceSection(result: QualityResult<ProvenanceDetails>
   const tools = Object.entries(d.tools)
     .map(([k, v]) => `${k} ${v ?? 'not recorded'}`)
     .join(', ');
-  const files = markdownTable([['file', 'SHA-256', 'bytes', 'rows'], ...Object.entries(d.files).map(([f, x]) => [`\`${f}\``, `\`${x.sha256}\``, String(x.bytes), String(x.rows)])], {
-    align: ['l', 'l', 'r', 'r'],
-  });
+  const files = markdownTable(
+    [
+      ['file', 'SHA-256', 'bytes', 'rows'],
+      ...Object.entries(d.files).map(([f, x]) => [`\`${f}\``, `\`${x.sha256}\``, String(x.bytes), String(x.rows)]),
+    ],
+    {
+      align: ['l', 'l', 'r', 'r'],
+    },
+  );
   const code = d.code
     ? markdownTable([['path', 'git object id'], ...Object.entries(d.code).map(([path, id]) => [`\`${path}\``, `\`${id}\``])])
     : '(not a git working tree: the code is not identified)';

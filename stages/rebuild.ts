@@ -1,1 +1,0 @@
-export { rebuildDataset } from './index.ts';

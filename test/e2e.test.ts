@@ -218,7 +218,9 @@ describe('the pre-commit hook, installed by husky in a real repository', () => {
     git(repo, 'add', 'params.yaml');
     const stale = run(repo, 'git', ['commit', '-m', 'new seed']);
     expect(stale.status).not.toBe(0);
-    expect(stale.stderr).toMatch(/stage sample@stress is stale in the staged dvc\.lock:\n\s+param datasets\.stress\.seed: dvc\.lock has 4242, the staged params\.yaml has 4243/);
+    expect(stale.stderr).toMatch(
+      /stage sample@stress is stale in the staged dvc\.lock:\n\s+param datasets\.stress\.seed: dvc\.lock has 4242, the staged params\.yaml has 4243/,
+    );
     expect(stale.stderr).toMatch(/run `dvc repro`/);
   });
 });

@@ -179,7 +179,9 @@ describe('the duplicates screen through classify, duplicates and sample', () => 
     // The pool grows and classify runs, but the screen does not: its table screened other assignments.
     writePool(dir, [{ ...base[0], id: 'late-twin' }], 'zz-late.jsonl');
     await runClassify(dir);
-    await expect(runSample(dir, 'representative')).rejects.toThrow(/duplicates\.parquet: screened another assignment table than interim\/strata\.parquet: run `evalset duplicates`/);
+    await expect(runSample(dir, 'representative')).rejects.toThrow(
+      /duplicates\.parquet: screened another assignment table than interim\/strata\.parquet: run `evalset duplicates`/,
+    );
     expect((await runDuplicates(dir)).excluded).toBe(report.excluded + 1);
     await runSample(dir, 'representative');
   });

@@ -366,7 +366,8 @@ const CASES: Case[] = [
   {
     name: 'params: allow_pool_limited false with a stratum below its floor',
     mutate: params('allow_pool_limited: true', 'allow_pool_limited: false'),
-    names: /params\.yaml:\d+: datasets\.representative\.floor: stratum creative-writing×adversarial has 14 candidates in the pool, below its floor of 30/,
+    names:
+      /params\.yaml:\d+: datasets\.representative\.floor: stratum creative-writing×adversarial has 14 candidates in the pool, below its floor of 30/,
     // The config stage passed (nothing in params.yaml alone is wrong), and DVC records that run in dvc.lock.
     upstreamRan: true,
   },

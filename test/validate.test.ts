@@ -131,7 +131,12 @@ describe('validate refuses whatever sample would refuse', () => {
     stratifiedPool(dir, () => 12);
     // Twelve more records in one stratum, each the same prompt as one already there: still 12 eligible.
     const twins = Array.from({ length: 12 }, (_, i) =>
-      JSON.stringify({ id: `twin-${i}`, prompt: `P  reasoning adversarial ${i}`, task_category: 'reasoning', signals: { failure_rate: RATE.adversarial } }),
+      JSON.stringify({
+        id: `twin-${i}`,
+        prompt: `P  reasoning adversarial ${i}`,
+        task_category: 'reasoning',
+        signals: { failure_rate: RATE.adversarial },
+      }),
     );
     writeFile(join(dir, 'datasets', 'pool', 'twins.jsonl'), twins.join('\n') + '\n');
     const text = writeParams(dir, 300, ['    floor: 10', '    floors:', '      reasoning×adversarial: 20', '    allow_pool_limited: false']);

@@ -323,16 +323,17 @@ describe('bad input', () => {
     ]);
   });
 
-  it('names PoolTooSmallError with every deficient stratum', () => {
+  it('refuses a pool smaller than the floors at the params.yaml line that set them, with every deficient stratum', () => {
     const dir = workspace();
     const thin = pool.filter((_, i) => i % 20 === 0);
     writePool(dir, thin);
     expect(evalset(['--root', dir, 'classify']).status).toBe(0);
     const r = evalset(['--root', dir, 'sample', '-d', 'representative']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/PoolTooSmallError: dataset representative: the pool holds \d+ examples but the floors add up to \d+/);
-    expect(r.stderr).toMatch(/code-generation×adversarial: \d+ of 30 \(short by \d+\)/);
-    expect(r.stderr).toMatch(/hint: /);
+    expect(r.stderr).toMatch(
+      /params\.yaml:\d+: datasets\.representative\.floor: the pool holds \d+ examples in the strata this dataset draws from, but their floors add up to \d+ \(short: [^)]*code-generation×adversarial \d+ of 30/,
+    );
+    expect(r.stderr).toMatch(/hint: Add candidates to the deficient strata/);
   });
 
   it('toJsonl is canonical whatever the key order', () => {

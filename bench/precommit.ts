@@ -17,10 +17,11 @@
  *                                                      data pointer and params, the plan against the tag)
  *   shim   sh .husky/pre-commit                       (what `git commit` runs)
  *   peer   .venv/bin/dvc status
- * and last the shim on a commit that stages nothing the hook watches.
+ * then checks that the hook still refuses the same commit declaring a minor bump (so that no speed
+ * comes from a skipped check), and last times the shim on a commit that stages nothing the hook watches.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,6 +149,19 @@ try {
     results[name] = median(samples);
     log(`${name}: median ${results[name].toFixed(3)} s of ${runs} runs`);
   }
+  // The speed is not bought by skipping checks: the same commit declaring a minor bump is refused, with the rule.
+  const paramsPath = join(repo, 'params.yaml');
+  const paramsText = readFileSync(paramsPath, 'utf8');
+  writeFileSync(paramsPath, paramsText.replace('version: 1.0.1', 'version: 1.1.0'));
+  git(repo, 'add', 'params.yaml');
+  const refused = spawnSync(process.execPath, ['--import', 'tsx', 'hooks/pre-commit.ts'], { cwd: repo, env, encoding: 'utf8' });
+  if (refused.status !== 1 || !refused.stderr.includes('a patch bump (1.0.1) is required')) {
+    throw new Error(`the hook let an over-bump through (exit ${refused.status}):\n${refused.stderr}`);
+  }
+  writeFileSync(paramsPath, paramsText);
+  git(repo, 'add', 'params.yaml');
+  log('check: the hook still refuses a minor bump where a patch is required');
+
   // A commit that stages none of the watched paths: what every other commit pays.
   git(repo, 'reset', '-q');
   writeFileSync(join(repo, 'NOTES.md'), 'notes\n');

@@ -14,7 +14,6 @@ import { allocationIssues } from '../lib/config/validate.ts';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { workingTreeObjectIds } from '../lib/io/gitTree.ts';
 import { digest, sha256 } from '../lib/io/hash.ts';
-import { toJsonl } from '../lib/io/jsonl.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
 import type { Stage } from '../lib/pipeline/stage.ts';
 import { assertValidMeta, type SampleMeta } from '../lib/provenance/meta.ts';
@@ -24,7 +23,7 @@ import { qualityJson } from '../lib/quality/result.ts';
 import { allocateStrata } from '../lib/sampling/allocate.ts';
 import { readAssignmentIndex } from '../lib/sampling/assignments.ts';
 import { balanceOf, poolLimitedWarnings } from '../lib/sampling/balance.ts';
-import { DATASET_COLUMNS, contentHash, datasetRows, encodeDataset, manifestLine } from '../lib/sampling/dataset.ts';
+import { DATASET_COLUMNS, contentHash, datasetRows, encodeDataset, manifestJsonl, manifestLine } from '../lib/sampling/dataset.ts';
 import { encodeQuarantine } from '../lib/sampling/quarantine.ts';
 import { readRecordsAt } from '../lib/sampling/pool.ts';
 import { sampleSummary } from '../lib/sampling/summary.ts';
@@ -77,7 +76,12 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const balance = balanceOf(allocation, params.balance?.threshold ?? DEFAULT_BALANCE_THRESHOLD);
   if (balance.imbalanced && params.balance?.fail_on_imbalance) throw new ImbalancedDatasetError(name, balance.p_value, balance.threshold);
 
-  const rowOf = new Map(index.ids.map((id, i) => [id, i]));
+  // Table rows of the candidates to read back (drawn or quarantined), without a map of the whole pool.
+  const drawnIds = [...draw.drawn.values()].flat();
+  const quarantinedIds = [...new Set(draw.quarantined.map((q) => q.id))];
+  const wanted = new Set([...drawnIds, ...quarantinedIds]);
+  const rowOf = new Map<string, number>();
+  index.ids.forEach((id, i) => wanted.has(id) && rowOf.set(id, i));
   const categories = new Set(taxonomy.categories.map((c) => c.id));
   const axes = strataOf(taxonomy);
   const readRows = (ids: readonly string[]) => {
@@ -88,12 +92,13 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
       new Map(rows.map((i) => [index.ids[i], { stratum: index.strata[i], difficulty: axes.get(index.strata[i])!.difficulty }])),
     );
   };
-  const rows = readRows([...draw.drawn.values()].flat());
-  const quarantinedRows = readRows([...new Set(draw.quarantined.map((q) => q.id))]);
+  const rows = readRows(drawnIds);
+  const quarantinedRows = readRows(quarantinedIds);
 
   const data = encodeDataset(rows);
   const quarantine = encodeQuarantine(quarantinedRows, draw.quarantined);
-  const manifest = toJsonl(rows.map(manifestLine));
+  const manifest = manifestJsonl(rows.map(manifestLine));
+  const rowsHash = contentHash(rows);
   const time = reproducibleTimestamp(voucher.newest_created_at);
   const sampleParams = sampleParamsOf(params);
   const total = allocation.total;
@@ -107,7 +112,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     balance: qualityJson(balanceResult(name, balance), relative(root, out.quality('balance'))),
     eligibility: qualityJson(eligibilityResult(name, draw), relative(root, out.quality('eligibility'))),
     provenance: qualityJson(
-      provenanceResult(name, { timestamp: time.timestamp, timestamp_source: time.source, files, content_hash: contentHash(rows), code, tools }),
+      provenanceResult(name, { timestamp: time.timestamp, timestamp_source: time.source, files, content_hash: rowsHash, code, tools }),
       relative(root, out.quality('provenance')),
     ),
   };
@@ -140,7 +145,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
         Object.entries(quality).map(([check, text]) => [`quality/${check}.json`, { sha256: sha256(text), bytes: Buffer.byteLength(text), rows: 1 }]),
       ),
     },
-    content_hash: contentHash(rows),
+    content_hash: rowsHash,
     manifest_sha256: sha256(manifest),
     code,
     tools,

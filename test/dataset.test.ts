@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256 } from '../lib/io/hash.ts';
 import { byCodePoint } from '../lib/io/order.ts';
-import { canonicalRow, datasetRows, manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
+import { canonicalRow, datasetRows, manifestJsonl, manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
+import { toJsonl } from '../lib/io/jsonl.ts';
+import { normalizePrompt } from '../lib/eligibility/duplicates.ts';
 
 const rowArb: fc.Arbitrary<DatasetRow> = fc.record({
   id: fc.string({ minLength: 1 }),
@@ -23,6 +25,27 @@ describe('canonical forms of a dataset row', () => {
         expect(canonicalRow(row)).toBe(canonicalJson(row));
       }),
       { numRuns: 500, seed: 3 },
+    );
+  });
+
+  it('manifestJsonl writes each line as the RFC 8785 canonicalizer does, and row_hash hashes the canonical row', () => {
+    fc.assert(
+      fc.property(fc.array(rowArb, { maxLength: 5 }), (rows) => {
+        const lines = rows.map((row) => manifestLine(row));
+        expect(manifestJsonl(lines)).toBe(toJsonl(lines));
+        for (const [i, row] of rows.entries()) expect(lines[i].row_hash).toBe(sha256(canonicalJson(row)));
+      }),
+      { numRuns: 200, seed: 5 },
+    );
+  });
+
+  it('normalises ASCII prompts on the fast path exactly as the full rule does', () => {
+    const full = (s: string) => s.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC').replace(/\s+/gu, ' ').trim();
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary-ascii' }), fc.string({ unit: 'grapheme' })), (s) => {
+        expect(normalizePrompt(s)).toBe(full(s));
+      }),
+      { numRuns: 1000, seed: 6 },
     );
   });
 

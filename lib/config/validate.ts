@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { BudgetBelowFloorsError, InvalidInputError, PoolTooSmallError, StratumBelowMinimumError, countOf, type Issue } from '../errors.ts';
+import { BudgetBelowFloorsError, PoolTooSmallError, StratumBelowMinimumError, countOf, type Issue } from '../errors.ts';
 import { gitShow, isGitRepository, revisionExists } from '../io/git.ts';
 import { columnValues, readParquetFile } from '../io/parquet.ts';
 import { allocateStrata, type StratumRequest } from '../sampling/allocate.ts';
@@ -8,26 +8,15 @@ import { classifyExample, loadTokenCounter } from '../sampling/classify.ts';
 import { scanPool } from '../sampling/pool.ts';
 import { strataRequests, targetShares } from '../sampling/targets.ts';
 import { jsonWithLines } from './jsonLines.ts';
-import { DEFAULT_FLOOR, lineInParams, loadParams, type DatasetParams, type Params } from './params.ts';
+import { lineInParams, loadParams, type DatasetParams, type Params } from './params.ts';
 import { duplicateExclusions, duplicateGroups, promptKey } from '../eligibility/duplicates.ts';
 import { projectPaths } from './paths.ts';
 import { readConfigFile } from './readConfig.ts';
-import { loadTaxonomy, parseTaxonomy, strataOf, type Taxonomy } from './taxonomy.ts';
+import { loadTaxonomy, parseTaxonomy, type Taxonomy } from './taxonomy.ts';
 import { taxonomyContentHash, taxonomyEditIssue, type TaxonomyStamp } from './taxonomyVersion.ts';
+import { PARAMS_FILE, checkDatasetAgainstTaxonomy, collect } from './paramsAgainstTaxonomy.ts';
 
-const PARAMS_FILE = 'params.yaml';
-
-function collect<T>(issues: Issue[], load: () => T): T | undefined {
-  try {
-    return load();
-  } catch (err) {
-    if (err instanceof InvalidInputError) {
-      issues.push(...err.issues);
-      return undefined;
-    }
-    throw err;
-  }
-}
+export { checkParamsAgainstTaxonomy } from './paramsAgainstTaxonomy.ts';
 
 interface ConfigCheck {
   issues: Issue[];
@@ -108,48 +97,6 @@ export async function validateProject(root: string): Promise<{ issues: Issue[]; 
     }
   }
   return { issues, poolRecords };
-}
-
-/** Share and floor keys in params must name categories or strata that the taxonomy has, and no floor may exceed its dataset's size. */
-export function checkParamsAgainstTaxonomy(params: Params, taxonomy: Taxonomy): Issue[] {
-  return Object.entries(params.datasets).flatMap(([name, dataset]) => checkDatasetAgainstTaxonomy(name, dataset, taxonomy));
-}
-
-function checkDatasetAgainstTaxonomy(name: string, dataset: DatasetParams, taxonomy: Taxonomy): Issue[] {
-  const issues: Issue[] = [];
-  const none = new Map<string, number>();
-  // Shares and floors are checked apart, so that a bad share key does not hide a bad floor key.
-  const shares = collect(issues, () => targetShares(name, dataset, taxonomy, none)) ?? new Map([...strataOf(taxonomy).keys()].map((s) => [s, 0]));
-  collect(issues, () => strataRequests(name, dataset, shares, none));
-  issues.push(...floorsAboveSize(name, dataset));
-  return issues;
-}
-
-/**
- * A floor larger than the dataset's size can never be met by a sample of that size: refused before
- * any pool is read. (Whether the floors together fit depends on which strata have candidates, so
- * that is checked against the pool.)
- */
-function floorsAboveSize(name: string, dataset: DatasetParams): Issue[] {
-  const issues: Issue[] = [];
-  const at = (path: string[]) => ({ file: PARAMS_FILE, line: lineInParams(dataset, path), field: ['datasets', name, ...path].join('.') });
-  if (dataset.floor === undefined && DEFAULT_FLOOR > dataset.size)
-    issues.push({
-      ...at(['size']),
-      message: `${dataset.size} is below the default floor of ${DEFAULT_FLOOR} per stratum: set \`floor\` to at most ${dataset.size}`,
-    });
-  if (dataset.floor !== undefined && dataset.floor > dataset.size)
-    issues.push({
-      ...at(['floor']),
-      message: `${dataset.floor} is larger than the dataset's size, ${dataset.size}: no sample of that size can meet it`,
-    });
-  for (const [stratum, floor] of Object.entries(dataset.floors ?? {}))
-    if (floor > dataset.size)
-      issues.push({
-        ...at(['floors', stratum]),
-        message: `${floor} is larger than the dataset's size, ${dataset.size}: no sample of that size can meet it`,
-      });
-  return issues;
 }
 
 /** The params key that set a stratum's floor: its own `floors` entry, else the dataset's `floor`. */

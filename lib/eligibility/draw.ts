@@ -47,7 +47,13 @@ export async function drawEligible(options: {
 
   const lazyVerdicts = new Map<string, Exclusion[]>(); // id → lazy exclusions, for every id screened
   const lazyScreened = new Map<string, number>(lazy.map((s) => [s.check, 0]));
-  const excludedBy = (id: string) => [...(exclusions.get(id) ?? []), ...(lazyVerdicts.get(id) ?? [])];
+  const NONE: Exclusion[] = [];
+  const excludedBy = (id: string): readonly Exclusion[] => {
+    const eager = exclusions.get(id);
+    const lazyOnes = lazyVerdicts.get(id);
+    if (!lazyOnes?.length) return eager ?? NONE;
+    return eager ? [...eager, ...lazyOnes] : lazyOnes;
+  };
 
   for (;;) {
     const allocation = allocate(eligible);
@@ -57,6 +63,10 @@ export async function drawEligible(options: {
       const ids = ranked.get(s.stratum) ?? [];
       const taken: string[] = [];
       let next = 0;
+      if (!lazy.length) {
+        // Eager exclusions only (the common case): take the eligible candidates in rank order.
+        for (; next < ids.length && taken.length < s.allocated; next++) if (!exclusions.has(ids[next])) taken.push(ids[next]);
+      }
       while (taken.length < s.allocated && next < ids.length) {
         // Screen lazily the next batch: exactly as many eagerly eligible, unscreened candidates as still needed.
         const batch: string[] = [];
@@ -94,7 +104,7 @@ export async function drawEligible(options: {
 function quarantineOf(
   ranked: ReadonlyMap<string, string[]>,
   drawn: ReadonlyMap<string, string[]>,
-  excludedBy: (id: string) => Exclusion[],
+  excludedBy: (id: string) => readonly Exclusion[],
   lazyVerdicts: ReadonlyMap<string, Exclusion[]>,
   eager: ReadonlyMap<string, readonly Exclusion[]>,
 ): Pick<EligibleDraw, 'quarantined' | 'checks'> {
@@ -108,11 +118,12 @@ function quarantineOf(
   for (const [stratum, ids] of ranked) {
     const taken = drawn.get(stratum) ?? [];
     const last = taken.length ? ids.indexOf(taken[taken.length - 1]) : -1;
-    const eligibleLeft = ids.slice(last + 1).some((id) => (eager.has(id) ? false : (lazyVerdicts.get(id)?.length ?? 0) === 0));
+    let eligibleLeft = false;
+    for (let j = last + 1; j < ids.length && !eligibleLeft; j++) eligibleLeft = !eager.has(ids[j]) && !lazyVerdicts.get(ids[j])?.length;
     const emptied = taken.length > 0 && !eligibleLeft;
     ids.forEach((id, position) => {
+      if (!eager.has(id) && !lazyVerdicts.get(id)?.length) return;
       const reasons = excludedBy(id);
-      if (!reasons.length) return;
       const passedOver = position < last || (emptied && position > last);
       for (const ex of reasons) {
         stat(ex.check).excluded++;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { byCodePoint } from '../io/order.ts';
 import type { Exclusion } from './exclusion.ts';
 
@@ -11,12 +11,16 @@ export const PROMPT_NORMALIZER_VERSION = 1;
  * from simple lower-casing (ß → ss, ς → σ, ﬁ → fi), and NFC runs again because casing can decompose.
  */
 export function normalizePrompt(prompt: string): string {
+  // Printable ASCII and ASCII whitespace (most prompts): NFC changes nothing and folding is lower-casing.
+  if (ASCII.test(prompt)) return prompt.toLowerCase().replace(/\s+/g, ' ').trim();
   return prompt.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
+const ASCII = /^[\x09-\x0d\x20-\x7e]*$/;
+
 /** A short fixed-width key of the normalised prompt (SHA-256, first 128 bits as base64url), stored per example by classify. */
 export function promptKey(prompt: string): string {
-  return createHash('sha256').update(normalizePrompt(prompt)).digest('base64url').slice(0, 22);
+  return hash('sha256', normalizePrompt(prompt), 'base64url').slice(0, 22);
 }
 
 export interface DuplicateGroup {

@@ -6,7 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { GitError } from '../errors.ts';
-import { gitShow } from './git.ts';
+import { blobDigest, gitShow, gitShowBytes, prefetch, readBlobs, stagedBlobsFromWorktree } from './git.ts';
+
+export { readBlobs };
 
 /** One staged file: its mode (100644, 100755, 120000 for a symbolic link, 160000 for a submodule), blob id and path. */
 export interface IndexEntry {
@@ -45,57 +47,75 @@ export function stagedEntries(root: string, paths: readonly string[], ignoreFile
     });
 }
 
-/** The bytes of each blob, by object id, read through one `git cat-file --batch`. */
-export function readBlobs(root: string, oids: readonly string[]): Map<string, Buffer> {
-  const wanted = [...new Set(oids)];
-  const blobs = new Map<string, Buffer>();
-  if (!wanted.length) return blobs;
-  const out = gitBuffer(root, ['cat-file', '--batch'], wanted.join('\n') + '\n');
-  let at = 0;
-  for (const oid of wanted) {
-    const end = out.indexOf(0x0a, at);
-    const header = out.toString('utf8', at, end);
-    const [name, type, size] = header.split(' ');
-    if (type !== 'blob' || name !== oid) throw new GitError(`cat-file --batch <<< ${oid}`, header || 'no answer');
-    const start = end + 1;
-    blobs.set(oid, out.subarray(start, start + Number(size)));
-    at = start + Number(size) + 1; // the content is followed by a newline
-  }
-  return blobs;
+/**
+ * The bytes of staged files, by object id: from the working tree where it holds the very bytes
+ * staged (stagedBlobsFromWorktree), the others through one `git cat-file --batch`.
+ */
+export function readStagedBlobs(root: string, entries: readonly IndexEntry[]): Map<string, Buffer> {
+  stagedBlobsFromWorktree(root, entries);
+  return readBlobs(
+    root,
+    entries.map((e) => e.oid),
+  );
 }
 
 /**
  * Staged files read on demand: which paths the index holds is asked once for the given roots, and
- * the text is read through gitShow, whose per-process cache the release plan then reuses (a
- * 100,000-example manifest is 21 MB). A file the index lists but git cannot read is a GitError,
- * never taken for a missing file.
+ * the bytes are read through gitShow's per-process store (from the working tree where it provably
+ * holds the staged bytes), which the release plan then reuses (a
+ * 100,000-example manifest is 21 MB: it is read from git once, and decoded only where text is
+ * needed). A file the index lists but git cannot read is a GitError, never taken for a missing file.
  */
 export class StagedFiles {
   private readonly entries = new Map<string, IndexEntry>();
-  private readonly texts = new Map<string, string>();
-  /** `roots`: the files and folders whose staged files are listed up front; others are looked up when asked for. */
+  /**
+   * `roots`: the files and folders whose staged files are listed up front; others are looked up when
+   * asked for. `listed`: their listing (stagedEntries of the same roots) where the caller has it already.
+   */
   constructor(
     private readonly root: string,
     private readonly roots: readonly string[],
+    listed?: readonly IndexEntry[],
   ) {
-    for (const entry of stagedEntries(root, roots)) this.entries.set(entry.path, entry);
+    for (const entry of listed ?? stagedEntries(root, roots)) this.entries.set(entry.path, entry);
   }
-  /** The staged text of a file, or null when the index holds no file there. */
-  text(path: string): string | null {
+  /** The staged paths listed under the roots. */
+  listed(): string[] {
+    return [...this.entries.keys()];
+  }
+  /** The index entry of a path, or undefined when the index holds no file there. */
+  entry(path: string): IndexEntry | undefined {
     if (!this.roots.some((r) => path === r || path.startsWith(`${r}/`)) && !this.entries.has(path)) {
       for (const entry of stagedEntries(this.root, [path])) if (entry.path === path) this.entries.set(path, entry);
     }
-    const entry = this.entries.get(path);
-    if (!entry) return null;
-    if (!this.texts.has(path)) {
-      // gitShow answers null for a staged blob that is missing from the object store: ask for it by
-      // id instead, so that git's own answer (`<oid> missing`) is the error.
-      this.texts.set(path, gitShow(this.root, '', path) ?? readBlobs(this.root, [entry.oid]).get(entry.oid)!.toString('utf8'));
-    }
-    return this.texts.get(path)!;
+    return this.entries.get(path);
   }
-  /** A text already read, if any: its bytes are its UTF-8 encoding unless the decoding replaced some (U+FFFD). */
-  readText(path: string): string | undefined {
-    return this.texts.get(path);
+  /** Read the staged files among `paths` not read yet: from the working tree where it holds the staged bytes, the others through one `git cat-file --batch`. */
+  prefetch(paths: readonly string[]): void {
+    const entries = paths.map((p) => this.entry(p)).filter((e): e is IndexEntry => e !== undefined);
+    const taken = stagedBlobsFromWorktree(this.root, entries);
+    prefetch(
+      this.root,
+      entries.filter((e) => !taken.has(e.path)).map((e) => ({ rev: '', path: e.path })),
+    );
+  }
+  /** The staged bytes of a file, or null when the index holds no file there. */
+  bytes(path: string): Buffer | null {
+    const entry = this.entry(path);
+    if (!entry) return null;
+    this.prefetch([path]);
+    // gitShow answers null for a staged blob that is missing from the object store: ask for it by
+    // id instead, so that git's own answer (`<oid> missing`) is the error.
+    return gitShowBytes(this.root, '', path) ?? readBlobs(this.root, [entry.oid]).get(entry.oid)!;
+  }
+  /** A digest (`sha256`, `md5`) of a staged file's bytes, computed once per process; null when the index holds no file there. */
+  digest(path: string, algorithm: string): string | null {
+    const bytes = this.bytes(path);
+    return bytes === null ? null : blobDigest(this.entry(path)!.oid, bytes, algorithm);
+  }
+  /** The staged text of a file, or null when the index holds no file there. */
+  text(path: string): string | null {
+    const bytes = this.bytes(path);
+    return bytes === null ? null : (gitShow(this.root, '', path) ?? bytes.toString('utf8'));
   }
 }

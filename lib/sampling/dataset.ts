@@ -1,7 +1,7 @@
 import type { Assignment } from './classify.ts';
 import type { PoolExample } from './pool.ts';
-import { createHash } from 'node:crypto';
-import { canonicalJson, sha256 } from '../io/hash.ts';
+import { createHash, hash } from 'node:crypto';
+import { canonicalJson } from '../io/hash.ts';
 import { encodeParquet, toArrowTable, type ColumnSpec } from '../io/parquet.ts';
 import { byCodePoint, byId } from '../io/order.ts';
 
@@ -71,7 +71,16 @@ export function datasetRows(
  * canonicalizer costs seconds. A test checks both agree.
  */
 const SORTED_COLUMNS = Object.keys(DATASET_COLUMNS).sort();
-export const canonicalRow = (row: DatasetRow): string => JSON.stringify(row, SORTED_COLUMNS);
+// Rows are not changed once made, and a row's canonical form is needed for its row_hash and for the
+// content hash: made once per row.
+const canonicalForms = new WeakMap<DatasetRow, string>();
+export const canonicalRow = (row: DatasetRow): string => {
+  let text = canonicalForms.get(row);
+  if (text === undefined) canonicalForms.set(row, (text = JSON.stringify(row, SORTED_COLUMNS)));
+  return text;
+};
+
+const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
 /**
  * content_hash covers what the model is asked and the answer it is held to; label_hash covers the
@@ -80,10 +89,10 @@ export const canonicalRow = (row: DatasetRow): string => JSON.stringify(row, SOR
 export function manifestLine(row: DatasetRow): Required<ManifestLine> {
   return {
     // Keys in sorted order: this is the canonical JSON of {prompt, reference}.
-    content_hash: sha256(JSON.stringify({ prompt: row.prompt, reference: row.reference })),
+    content_hash: sha256Hex(JSON.stringify({ prompt: row.prompt, reference: row.reference })),
     id: row.id,
-    label_hash: sha256(row.labels),
-    row_hash: sha256(canonicalRow(row)),
+    label_hash: sha256Hex(row.labels),
+    row_hash: sha256Hex(canonicalRow(row)),
     stratum: row.stratum,
   };
 }
@@ -97,6 +106,19 @@ export function contentHash(rows: readonly DatasetRow[]): string {
   const hash = createHash('sha256');
   for (const row of rows) hash.update(canonicalRow(row) + '\n');
   return hash.digest('hex');
+}
+
+const MANIFEST_KEYS: (keyof ManifestLine)[] = ['content_hash', 'id', 'label_hash', 'row_hash', 'stratum'];
+
+/**
+ * manifest.jsonl's text. A line is flat (strings only), so JSON.stringify with its keys in sorted
+ * order is its RFC 8785 canonical form (the same argument as canonicalRow), without the general
+ * canonicalizer's cost on a large sample; a test checks both agree.
+ */
+export function manifestJsonl(lines: readonly ManifestLine[]): string {
+  let text = '';
+  for (const line of lines) text += JSON.stringify(line, MANIFEST_KEYS) + '\n';
+  return text;
 }
 
 export function encodeDataset(rows: readonly DatasetRow[]): Uint8Array {

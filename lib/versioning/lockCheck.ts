@@ -7,8 +7,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
-import { dvcDirMd5, dvcFileMd5, md5Within, readCachedDir, type DirEntry } from '../io/dvcHash.ts';
-import { readBlobs, stagedEntries, type IndexEntry } from '../io/gitIndex.ts';
+import { dvcDirMd5, md5Within, readCachedDir, type DirEntry } from '../io/dvcHash.ts';
+import { blobDigest } from '../io/git.ts';
+import { readStagedBlobs, stagedEntries, type IndexEntry } from '../io/gitIndex.ts';
 
 interface LockEntry {
   path: string;
@@ -60,8 +61,6 @@ const show = (value: unknown) => JSON.stringify(value);
 export interface StagedReader {
   /** A staged text file, or null when the index has none at that path. */
   text(path: string): string | null;
-  /** A staged text `text` has already read, to hash without reading it again; undefined when none was read. */
-  readText?(path: string): string | undefined;
   /** The paths the commit changes (against HEAD), deletions included. */
   staged: readonly string[];
 }
@@ -135,17 +134,15 @@ export function lockProblems(root: string, lock: DvcLock, read: StagedReader): s
   const gitPaths = paths.filter((p) => !byPointer(p));
   const indexed = stagedEntries(root, gitPaths);
   const ignored = new Set(stagedEntries(root, gitPaths, '.dvcignore').map((e) => e.path));
-  // A text already read (a manifest, meta.json) is hashed from that text when its UTF-8 encoding is its bytes.
-  const known = new Map<string, string>();
-  for (const e of indexed) {
-    const text = read.readText?.(e.path);
-    if (text !== undefined && !text.includes('\uFFFD')) known.set(e.oid, dvcFileMd5(text));
-  }
-  const blobs = readBlobs(
+  // Blobs the other checks read (a manifest, meta.json) come from the per-process store, the others
+  // from the working tree where it holds the staged bytes, or else one `git cat-file --batch`; each
+  // is hashed as bytes, once.
+  const blobs = readStagedBlobs(
     root,
-    indexed.filter((e) => !ignored.has(e.path) && e.mode.startsWith('100') && !known.has(e.oid)).map((e) => e.oid),
+    indexed.filter((e) => !ignored.has(e.path) && e.mode.startsWith('100')),
   );
-  const md5Of = (oid: string) => known.get(oid) ?? dvcFileMd5(blobs.get(oid)!);
+  // DVC 3's file md5 is the md5 of the bytes (dvcHash.ts): once per blob and process.
+  const md5Of = (oid: string) => blobDigest(oid, blobs.get(oid)!, 'md5');
 
   const problems: string[] = [];
   if (typeof pointer === 'string' && paths.some((p) => under(p, 'datasets'))) problems.push(pointer);

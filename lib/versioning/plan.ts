@@ -11,7 +11,8 @@
  * - none: nothing changed, and the version must stay as it is.
  */
 import semver from 'semver';
-import { parseManifest, type DatasetSnapshot } from './snapshot.ts';
+import { differingExamples } from './manifestWalk.ts';
+import type { DatasetSnapshot } from './snapshot.ts';
 import { byCodePoint } from '../io/order.ts';
 
 export type Bump = 'none' | 'patch' | 'minor' | 'major';
@@ -54,18 +55,8 @@ export interface DatasetDiff {
 }
 
 export function diffSnapshots(before: DatasetSnapshot, after: DatasetSnapshot): DatasetDiff {
-  // Identical manifest lines are unchanged examples: only the lines on one side alone are parsed,
-  // which keeps a 100,000-example comparison (the pre-commit hook's) to set lookups.
-  const beforeLines = new Set(before.manifestLines);
-  const afterLines = new Set(after.manifestLines);
-  const old = parseManifest(
-    before.manifestLines.filter((l) => !afterLines.has(l)),
-    `evalsets/${before.name}/manifest.jsonl`,
-  );
-  const now = parseManifest(
-    after.manifestLines.filter((l) => !beforeLines.has(l)),
-    `evalsets/${after.name}/manifest.jsonl`,
-  );
+  // Identical manifest lines are unchanged examples: only the lines on one side alone are parsed (manifestWalk.ts).
+  const { old, now } = differingExamples(before, after, [`evalsets/${before.name}/manifest.jsonl`, `evalsets/${after.name}/manifest.jsonl`]);
   const changes: ExampleChange[] = [];
   for (const [id, was] of old) {
     const is = now.get(id);

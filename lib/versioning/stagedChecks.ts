@@ -1,18 +1,16 @@
 import { parseParams, type Params } from '../config/params.ts';
 import { parseTaxonomy, type Taxonomy } from '../config/taxonomy.ts';
 import { taxonomyEditIssue, taxonomyStamp } from '../config/taxonomyVersion.ts';
-import { checkParamsAgainstTaxonomy } from '../config/validate.ts';
+import { checkParamsAgainstTaxonomy } from '../config/paramsAgainstTaxonomy.ts';
 import { InvalidInputError, formatIssue, type Issue } from '../errors.ts';
-import { sha256 } from '../io/hash.ts';
-import { gitShow, revisionExists } from '../io/git.ts';
+import { gitShow, prefetch, revisionExists } from '../io/git.ts';
 import { StagedFiles } from '../io/gitIndex.ts';
 import type { SampleMeta } from '../provenance/meta.ts';
 import { lockProblems, parseStagedLock } from './lockCheck.ts';
 import { describeDiff } from './plan.ts';
 import { declaredVersion, planFor } from './release.ts';
+import { CONFIG_FILES, TAXONOMY, type StagedInputs } from './stagedInputs.ts';
 import { datasetOf } from './watched.ts';
-
-const TAXONOMY = 'taxonomy/strata.json';
 
 /**
  * What a commit must not break, read from the staged files (the index), not the working tree:
@@ -23,13 +21,21 @@ const TAXONOMY = 'taxonomy/strata.json';
  *    the one the semver bump rules require against the dataset's latest release tag.
  * Returns the problems, each a paragraph for a person; none means the commit may go ahead. A git
  * failure throws (a GitError): the hook reports it as a refusal rather than skip the check.
+ * `inputs`: reads already under way (stagedInputs.ts), awaited just before the step that needs them.
  */
-export function checkStagedCommit(root: string, staged: readonly string[]): string[] {
+export async function checkStagedCommit(root: string, staged: readonly string[], inputs?: StagedInputs): Promise<string[]> {
   const problems: string[] = [];
   // The hook's own reader, not gitShow: a staged blob git cannot read must refuse the commit, not read as absent.
-  const files = new StagedFiles(root, ['params.yaml', TAXONOMY, 'dvc.lock', 'datasets.dvc', 'evalsets']);
+  const files = new StagedFiles(root, [...CONFIG_FILES, 'evalsets'], inputs?.entries);
   const read = (path: string) => files.text(path);
-  const headHasCommit = revisionExists(root, 'HEAD^{commit}');
+  const headHasCommit = inputs?.hasHead ?? revisionExists(root, 'HEAD^{commit}');
+  // What `inputs` has not read in the background is read here, each group through one `git cat-file --batch`.
+  await inputs?.config;
+  prefetch(root, [
+    ...CONFIG_FILES.filter((p) => files.entry(p)).map((path) => ({ rev: '', path })),
+    ...(headHasCommit && staged.includes('params.yaml') ? [{ rev: 'HEAD', path: 'params.yaml' }] : []),
+    ...(headHasCommit && staged.includes(TAXONOMY) ? [{ rev: 'HEAD', path: TAXONOMY }] : []),
+  ]);
 
   // 1. The staged configuration is valid.
   const issues: Issue[] = [];
@@ -54,17 +60,20 @@ export function checkStagedCommit(root: string, staged: readonly string[]): stri
   if (issues.length) problems.push(`the staged configuration is invalid:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
 
   // 2. Each staged meta.json is the one built from the staged params and manifest.
-  if (params) for (const name of Object.keys(params.datasets)) problems.push(...metaProblems(name, params, read));
+  await inputs?.manifests;
+  files.prefetch(files.listed().filter((p) => datasetOf(p) !== undefined));
+  if (params) for (const name of Object.keys(params.datasets)) problems.push(...metaProblems(name, params, files));
 
   // 3. dvc.lock describes the commit.
   const lockText = read('dvc.lock');
   if (lockText !== null) {
     const lock = parseStagedLock(lockText);
     if (typeof lock === 'string') problems.push(lock);
-    else problems.push(...lockProblems(root, lock, { text: read, readText: (path) => files.readText(path), staged }));
+    else problems.push(...lockProblems(root, lock, { text: read, staged }));
   }
 
   // 4. The version bump of every affected dataset.
+  await inputs?.releases;
   if (params) {
     const touched = new Set(staged.map(datasetOf).filter((n): n is string => n !== undefined));
     const versionChanged = (name: string) =>
@@ -73,7 +82,7 @@ export function checkStagedCommit(root: string, staged: readonly string[]): stri
       (name) => touched.has(name) || staged.includes(TAXONOMY) || (staged.includes('params.yaml') && versionChanged(name)),
     );
     for (const name of affected) {
-      if (read(`evalsets/${name}/manifest.jsonl`) === null || read(`evalsets/${name}/meta.json`) === null) continue; // not built yet
+      if (!files.entry(`evalsets/${name}/manifest.jsonl`) || !files.entry(`evalsets/${name}/meta.json`)) continue; // not built yet
       const plan = planFor(root, name, { kind: 'index' });
       if (!plan.ok) problems.push(`${name}: ${plan.violation}\n${plan.diff ? describeDiff(plan.diff) : ''}`);
     }
@@ -97,9 +106,9 @@ function taxonomyEditAgainstHead(root: string, staged: Taxonomy, stagedText: str
 }
 
 /** meta.json must name the staged version of its dataset and hash the staged manifest: else it was not rebuilt. */
-function metaProblems(name: string, params: Params, read: (path: string) => string | null): string[] {
+function metaProblems(name: string, params: Params, files: StagedFiles): string[] {
   const path = `evalsets/${name}/meta.json`;
-  const text = read(path);
+  const text = files.text(path);
   if (text === null) return [];
   let meta: Partial<SampleMeta>;
   try {
@@ -114,10 +123,11 @@ function metaProblems(name: string, params: Params, read: (path: string) => stri
       `${path}: version: the staged meta.json records ${meta.version ?? 'no version'}, but the staged params.yaml declares ${declared}: the dataset was not rebuilt with its new version. Run \`dvc repro\`, then stage meta.json and dvc.lock.`,
     );
   }
-  const manifest = read(`evalsets/${name}/manifest.jsonl`);
+  // The bytes hashed as they are (no decoding and re-encoding of a 21 MB manifest), once per process.
+  const manifest = files.bytes(`evalsets/${name}/manifest.jsonl`);
   if (manifest === null)
     out.push(`${path}: manifest_sha256: evalsets/${name}/manifest.jsonl is not in the index. Run \`dvc repro\`, then stage the manifest.`);
-  else if (meta.manifest_sha256 !== sha256(manifest)) {
+  else if (meta.manifest_sha256 !== files.digest(`evalsets/${name}/manifest.jsonl`, 'sha256')) {
     out.push(
       `${path}: manifest_sha256: the staged meta.json does not hash the staged manifest (they come from different runs). Run \`dvc repro\`, then stage both with dvc.lock.`,
     );

@@ -36,9 +36,16 @@ export function releaseTags(root: string, dataset: string): { tag: string; versi
  * no release is reachable (a first release, or no commit yet).
  */
 export function releaseBaseline(root: string, dataset: string, rev = 'HEAD'): { tag: string; version: string } | null {
-  if (!revisionExists(root, `${rev}^{commit}`)) return null;
   const pattern = `${TAG_PREFIX}${dataset}/v*`;
-  const reachable = releasesAmong(git(root, ['tag', '--list', '--merged', rev, pattern]), dataset);
+  let merged: string;
+  try {
+    merged = git(root, ['tag', '--list', '--merged', rev, pattern]);
+  } catch (err) {
+    // One git process in the common case; only a failure asks whether `rev` is a commit at all (none yet: no release).
+    if (!revisionExists(root, `${rev}^{commit}`)) return null;
+    throw err;
+  }
+  const reachable = releasesAmong(merged, dataset);
   if (reachable.length <= 1) return reachable[0] ?? null;
   // --candidates: look at every reachable tag, not describe's default 10, before choosing the nearest.
   const nearest = git(root, ['describe', '--tags', '--abbrev=0', `--candidates=${Math.min(reachable.length, 1000)}`, `--match=${pattern}`, rev]);

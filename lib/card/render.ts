@@ -105,11 +105,11 @@ columns, then \`check\`, \`score\` and \`reason\`.
 - **Params digest:** \`${meta.params_digest}\`
 
 Each example gets one stratum, \`category×difficulty\`; difficulty follows fixed thresholds on the example's
-signals (see \`taxonomy/strata.json\`). The budget is allocated over the strata by their target shares, with a
+signals (see \`taxonomy/strata.json\`). The budget is allocated over the eligible pool (the pool less what the eligibility screens excluded) by the target shares, with a
 floor per stratum and the surplus redistributed; inside a stratum, the examples ranking lowest by SHA-256 of
 \`seed:id\` are drawn.
 
-| stratum | pool | target share | target | floor | examples | share of dataset | note |
+| stratum | eligible pool | target share | target | floor | examples | share of dataset | note |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${strataRows.join('\n')}
 

@@ -1,5 +1,4 @@
 /** Stage `classify`: assign every pool example one stratum, and record moves in the reclassification registry. */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { projectPaths } from '../lib/config/paths.ts';
@@ -8,6 +7,7 @@ import { taxonomyContentHash, taxonomyEditIssue } from '../lib/config/taxonomyVe
 import { promptKey } from '../lib/eligibility/duplicates.ts';
 import { InvalidInputError, MissingPreviousAssignmentsError } from '../lib/errors.ts';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
+import { dvcFileMd5 } from '../lib/io/dvcHash.ts';
 import { lockedMd5 } from '../lib/io/dvcLock.ts';
 import { sha256, sha256File } from '../lib/io/hash.ts';
 import { toJsonl } from '../lib/io/jsonl.ts';
@@ -103,7 +103,7 @@ export async function runClassify(root: string, onProgress?: (n: number) => void
   let moves: Reclassification[] = [];
   if (!existsSync(paths.assignments)) {
     const recorded = lockedMd5(existsSync(paths.dvcLock) ? readFileSync(paths.dvcLock, 'utf8') : null, 'classify', 'deps', 'taxonomy/strata.json');
-    const now = createHash('md5').update(readFileSync(paths.taxonomy)).digest('hex');
+    const now = dvcFileMd5(readFileSync(paths.taxonomy));
     if (recorded !== undefined && recorded !== now) throw new MissingPreviousAssignmentsError(relative(root, paths.assignments));
   }
   if (previousVersion !== undefined && previousVersion !== taxonomy.version) {

@@ -30,7 +30,8 @@ export async function runDuplicates(root: string): Promise<DuplicatesReport> {
   const table = exclusionTablePath(root, 'duplicates');
   const reportPath = join(root, 'reports', 'duplicates.json');
   removeStaleTemporaries([dirname(table), dirname(reportPath)]);
-  const voucher = readVoucher(paths);
+  // Only the assignment table is read here; sample checks the pool itself before it reads records.
+  const voucher = readVoucher(paths, { pool: false });
   const assignments = readParquetFile(paths.assignments, { columns: ['id', 'prompt_key'] });
   const ids = columnValues(assignments, 'id') as string[];
   const groups = duplicateGroups(ids, columnValues(assignments, 'prompt_key') as string[]);

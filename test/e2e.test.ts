@@ -6,7 +6,7 @@ import { sha256File } from '../lib/io/hash.ts';
 import { readParquetFile, tableRows } from '../lib/io/parquet.ts';
 import { DATASET_COLUMNS, manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
 import { STAGES } from '../stages/index.ts';
-import { copyOfRepository, evalset, git, run, venvDvc, venvPython } from './helpers.ts';
+import { builtCopyOfRepository, copyOfRepository, git, run, venvDvc, venvPython } from './helpers.ts';
 
 const outputsOf = (dir: string) =>
   ['data.parquet', 'quarantine.parquet', 'manifest.jsonl', 'meta.json', 'README.md', 'quality/balance.json'].flatMap((f) =>
@@ -16,11 +16,7 @@ const outputsOf = (dir: string) =>
 describe('end to end with real DVC and git', () => {
   let repo: string;
   beforeAll(() => {
-    repo = copyOfRepository();
-    expect(evalset(['demo'], { cwd: repo }).status).toBe(0);
-    const repro = run(repo, venvDvc, ['repro']);
-    expect(repro.stderr).not.toMatch(/ERROR/);
-    expect(repro.status).toBe(0);
+    repo = builtCopyOfRepository();
   });
 
   it('leaves DVC up to date and the committed outputs byte-identical (a fresh clone stays clean)', () => {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyOfRepository, evalset, git, run, venvDvc } from './helpers.ts';
+import { builtCopyOfRepository, evalset, git, run, venvDvc } from './helpers.ts';
 
 /** Every output of the pipeline that a refused run must leave as it was (committed, DVC-cached, or interim). */
 const OUTPUT_ROOTS = ['evalsets', 'reports', 'interim', 'taxonomy/registry.jsonl', 'dvc.lock'];
@@ -419,11 +419,7 @@ describe('bad input through `dvc repro` loses nothing and runs nothing', () => {
   const passed: string[] = [];
 
   beforeAll(() => {
-    repo = copyOfRepository();
-    expect(evalset(['demo'], { cwd: repo }).status).toBe(0);
-    const repro = run(repo, venvDvc, ['repro']);
-    expect(repro.stderr).not.toMatch(/ERROR/);
-    expect(repro.status).toBe(0);
+    repo = builtCopyOfRepository();
     // Committed, so that `git status` after a case shows only what the case changed.
     git(repo, 'add', '-A');
     git(repo, 'commit', '-q', '--no-verify', '--allow-empty', '-m', 'baseline run');

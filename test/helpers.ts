@@ -51,6 +51,16 @@ export const run = (cwd: string, command: string, args: string[]) =>
 export const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv } }).trim();
 
+/** A copy of the repository (copyOfRepository) with the demo pool written and the pipeline run by real DVC. */
+export function builtCopyOfRepository(): string {
+  const repo = copyOfRepository();
+  const demo = evalset(['demo'], { cwd: repo });
+  if (demo.status !== 0) throw new Error(`evalset demo failed: ${demo.stderr}`);
+  const repro = run(repo, venvDvc, ['repro']);
+  if (repro.status !== 0 || /ERROR/.test(repro.stderr)) throw new Error(`dvc repro failed: ${repro.stdout}${repro.stderr}`);
+  return repo;
+}
+
 /** A clone-like copy of the repository after `npm install`: its files, with node_modules and .venv linked, committed in a fresh git repository. */
 export function copyOfRepository(): string {
   const dir = mkdtempSync(join(tmpdir(), 'evalset-e2e-'));

@@ -10,8 +10,7 @@ import type { Taxonomy } from './taxonomy.ts';
  * it beside the version, so "the taxonomy changed but its version did not" needs no guesswork.
  */
 export function taxonomyContentHash(taxonomy: Taxonomy): string {
-  const { version: _version, ...content } = taxonomy as Taxonomy & { $schema?: string };
-  delete (content as { $schema?: string }).$schema;
+  const { version: _version, $schema: _schema, ...content } = taxonomy as Taxonomy & { $schema?: string };
   return digest(content);
 }
 

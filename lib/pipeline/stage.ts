@@ -59,7 +59,7 @@ function dvcOut(out: StageOut): DvcOut {
 }
 
 /** The `stages:` entry of dvc.yaml that the registry calls for, as parsed YAML. */
-export function dvcStages(stages: readonly Stage[]): Record<string, unknown> {
+function dvcStages(stages: readonly Stage[]): Record<string, unknown> {
   const entries: [string, unknown][] = stages.map((stage) => {
     const body: Record<string, unknown> = { cmd: stageCommand(stage), deps: [...stage.deps, ...stage.code] };
     if (stage.params.length) body.params = stage.params;

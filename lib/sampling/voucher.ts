@@ -16,8 +16,11 @@ export interface ClassifyVoucher extends ClassifiedPool {
 
 const rerun = 'run `evalset classify` (or `dvc repro`) again';
 
-/** Read the voucher and check it against the pool, the taxonomy and the assignment table, byte for byte. */
-export function readVoucher(paths: ProjectPaths): ClassifyVoucher {
+/**
+ * Read the voucher and check it against the assignment table, and (unless the caller reads only the
+ * table, as a screen does) against the pool and the taxonomy, byte for byte.
+ */
+export function readVoucher(paths: ProjectPaths, { pool = true }: { pool?: boolean } = {}): ClassifyVoucher {
   const file = relative(paths.root, paths.poolSummary);
   if (!existsSync(paths.assignments) || !existsSync(paths.poolSummary)) {
     throw new InvalidInputError([{ file: relative(paths.root, paths.assignments), message: `missing: ${rerun}` }]);
@@ -33,6 +36,6 @@ export function readVoucher(paths: ProjectPaths): ClassifyVoucher {
       { file: relative(paths.root, paths.assignments), message: `is not the table ${file} vouches for (an interrupted run?): ${rerun}` },
     ]);
   }
-  verifyClassified(paths.root, paths.pool, paths.taxonomy, voucher);
+  if (pool) verifyClassified(paths.root, paths.pool, paths.taxonomy, voucher);
   return voucher;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { dvc } from '../io/dvc.ts';
+import { dvcCacheDir, dvcCachePath } from '../io/dvcHash.ts';
 import { lockedMd5 } from '../io/dvcLock.ts';
 import { git, gitShow, revisionExists } from '../io/git.ts';
 import { workingTreeObjectIds } from '../io/gitTree.ts';
@@ -45,7 +46,7 @@ export type Rebuild = (root: string, dataset: string) => Promise<void>;
 export function recordedParquet(root: string, rev: string, dataset: string): Uint8Array | null {
   const md5 = lockedMd5(gitShow(root, rev, 'dvc.lock'), `sample@${dataset}`, 'outs', `evalsets/${dataset}/data.parquet`);
   if (!md5) return null;
-  const path = join(root, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2));
+  const path = dvcCachePath(root, md5);
   return existsSync(path) ? readFileSync(path) : null;
 }
 
@@ -93,7 +94,7 @@ function diffManifests(before: string, after: string): RowDiff {
 
 /** Point a fresh worktree's DVC at the repository's cache and remotes (relative remote paths resolved). */
 function shareDvc(root: string, worktree: string): void {
-  dvc(worktree, ['config', '--local', 'cache.dir', join(root, '.dvc', 'cache')]);
+  dvc(worktree, ['config', '--local', 'cache.dir', dvcCacheDir(root)]);
   const remotes = dvc(root, ['remote', 'list']).stdout.split('\n').filter(Boolean);
   for (const line of remotes) {
     const [name, url] = line.split(/\s+/);

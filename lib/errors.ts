@@ -154,6 +154,21 @@ export class ImbalancedDatasetError extends EvalsetError {
   }
 }
 
+/** A capability has fewer examples than its minimum, and params say a gap fails the stage. */
+export class CoverageGapError extends EvalsetError {
+  readonly exitCode = 1;
+  readonly hint =
+    'Add the examples each line asks for to the pool (or lower the minimum in taxonomy/capabilities.json), or set `coverage.fail_on_gap: false` to report gaps as warnings.';
+  constructor(
+    readonly dataset: string,
+    readonly remediations: readonly string[],
+  ) {
+    super(
+      `dataset ${dataset}: ${remediations.length} capabilit${remediations.length === 1 ? 'y is' : 'ies are'} below their minimum:\n${remediations.map((r) => `  ${r}`).join('\n')}`,
+    );
+  }
+}
+
 /** The declared dataset version is not the one the semver bump rules require. */
 export class SemverViolationError extends EvalsetError {
   readonly exitCode = 1;

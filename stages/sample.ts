@@ -9,6 +9,7 @@ import { projectPaths } from '../lib/config/paths.ts';
 import { loadTaxonomy, strataOf } from '../lib/config/taxonomy.ts';
 import { drawEligible } from '../lib/eligibility/draw.ts';
 import { readExclusions } from '../lib/eligibility/table.ts';
+import { releasedLabels } from '../lib/annotation/screen.ts';
 import { EvalsetError, ImbalancedDatasetError, InvalidInputError } from '../lib/errors.ts';
 import { allocationIssues } from '../lib/config/validate.ts';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
@@ -35,6 +36,9 @@ import { balanceResult, eligibilityResult, provenanceResult } from '../lib/sampl
 const CODE = [
   'stages/sample.ts',
   'lib/sampling',
+  'lib/annotation/screen.ts',
+  'lib/annotation/annotations.ts',
+  'lib/annotation/exampleAgreement.ts',
   'lib/eligibility',
   'lib/quality',
   'lib/provenance',
@@ -84,9 +88,14 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   index.ids.forEach((id, i) => wanted.has(id) && rowOf.set(id, i));
   const categories = new Set(taxonomy.categories.map((c) => c.id));
   const axes = strataOf(taxonomy);
+  // The label the annotators agreed on (or an adjudicator decided) travels with the row.
+  const released = releasedLabels(root);
   const readRows = (ids: readonly string[]) => {
     const rows = ids.map((id) => rowOf.get(id)!);
-    const examples = readRecordsAt(root, voucher, rows.map(index.location), categories);
+    const examples = readRecordsAt(root, voucher, rows.map(index.location), categories).map((e) => {
+      const agreed = released.get(e.id);
+      return agreed ? { ...e, labels: { ...e.labels, annotation: agreed } } : e;
+    });
     return datasetRows(
       examples,
       new Map(rows.map((i) => [index.ids[i], { stratum: index.strata[i], difficulty: axes.get(index.strata[i])!.difficulty }])),
@@ -198,6 +207,7 @@ export const stage: Stage<SampleMeta> = {
     'interim/strata.parquet',
     'interim/pool.json',
     'interim/exclusions',
+    'interim/agreement.parquet',
     'datasets/pool',
     'taxonomy',
     'package-lock.json',

@@ -21,7 +21,7 @@ const NO_OUTPUT_BYTES: Record<string, string> = {
   semver: 'compares versions for the bump rules; writes nothing',
   yargs: 'parses the command line',
   tsx: 'runs the TypeScript sources',
-  'pure-rand': 'the demo pool only: an input, pinned by DEMO_DATASETS_MD5 (test/demo.test.ts)',
+  'csv-parse': 'reads a CSV for `evalset iaa --columns`; no stage reads CSV',
   husky: 'git hooks',
   prettier: 'the pre-commit check of staged code; no dataset output',
 };

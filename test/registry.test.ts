@@ -39,8 +39,23 @@ describe('the stage registry', () => {
   });
 
   it('rebuilds a release from exactly the stages upstream of its data', () => {
-    expect(upstreamOf(STAGES, 'evalsets/${key}/data.parquet', 'x').map((s) => s.name)).toEqual(['config', 'classify', 'duplicates', 'sample']);
-    expect(upstreamOf(STAGES, 'evalsets/${key}/README.md', 'x').map((s) => s.name)).toEqual(['config', 'classify', 'duplicates', 'sample', 'card']);
+    expect(upstreamOf(STAGES, 'evalsets/${key}/data.parquet', 'x').map((s) => s.name)).toEqual([
+      'config',
+      'classify',
+      'duplicates',
+      'agreement',
+      'sample',
+    ]);
+    expect(upstreamOf(STAGES, 'evalsets/${key}/README.md', 'x').map((s) => s.name)).toEqual([
+      'config',
+      'classify',
+      'duplicates',
+      'agreement',
+      'sample',
+      'agreement-report',
+      'coverage',
+      'card',
+    ]);
   });
 
   it('lib/ never imports stages/ or hooks/', () => {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import yargs from 'yargs';
+import { commands as annotationCommands } from '../annotation/cli.ts';
 import { commands as configCommands } from '../config/cli.ts';
 import { commands as demoCommands } from '../demo/cli.ts';
 import { commands as pipelineCommands } from '../pipeline/cli.ts';
@@ -9,7 +10,15 @@ import { commands as startCommands } from './start.ts';
 import type { CliContext, Commands } from './command.ts';
 
 /** Each capability registers its own commands; a new capability adds one line here. */
-const CAPABILITIES: Commands[] = [demoCommands, configCommands, stageCommands, pipelineCommands, versioningCommands, startCommands];
+const CAPABILITIES: Commands[] = [
+  demoCommands,
+  configCommands,
+  stageCommands,
+  annotationCommands,
+  pipelineCommands,
+  versioningCommands,
+  startCommands,
+];
 
 export function cli(argv: string[], context: CliContext) {
   const y = yargs(argv)

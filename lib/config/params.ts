@@ -27,11 +27,29 @@ export interface DatasetParams {
   allow_pool_limited?: boolean;
   balance?: { threshold?: number; fail_on_imbalance?: boolean };
   card?: CardParams;
+  /** The agreement analysis of this dataset's labels (stage agreement-report@name). */
+  agreement?: DatasetAgreementParams;
+  /** Capability coverage (stage coverage@name). */
+  coverage?: { fail_on_gap?: boolean };
+}
+
+export interface DatasetAgreementParams {
+  /** The label type: binary, nominal, ordinal, interval or ratio. */
+  level?: 'binary' | 'nominal' | 'ordinal' | 'interval' | 'ratio';
+  /** The order of ordinal labels that are words. */
+  values?: (string | number | boolean)[];
+  /** Pairs of annotators sharing fewer items get no kappa. */
+  min_pair_items?: number;
+  bootstrap?: { samples?: number; confidence?: number };
 }
 
 export interface Params {
   datasets: Record<string, DatasetParams>;
+  /** The agreement screen over the pool's annotations (stage agreement). */
+  agreement?: { min_agreement?: number };
 }
+
+export const DEFAULT_MIN_AGREEMENT = 0.5;
 
 export const DEFAULT_FLOOR = 30;
 export const DEFAULT_BALANCE_THRESHOLD = 0.05;

@@ -7,6 +7,7 @@ import type { Taxonomy } from '../config/taxonomy.ts';
 import { DEMO_WRITERS, cities, companies, people } from './prompts.ts';
 import { normalizePrompt } from '../eligibility/duplicates.ts';
 import { Rng } from './rng.ts';
+import { demoAnnotations } from './annotations.ts';
 import { byId } from '../io/order.ts';
 import { InputsNotPulledError, trackedInputs } from './trackedPool.ts';
 
@@ -123,7 +124,7 @@ export interface DemoResult {
 }
 
 /**
- * Write the demo inputs under `datasets/` when the pool is empty. A pool that holds any `*.jsonl`
+ * Write the demo inputs under `datasets/` (the pool and its annotations) when the pool is empty. A pool that holds any `*.jsonl`
  * file is the user's data and is never touched, unless `force` says so. An empty pool is the demo's
  * to fill only when no datasets.dvc tracks the inputs, or the one there tracks the demo itself;
  * otherwise the inputs were not pulled yet, and writing the demo would replace them at the next
@@ -137,6 +138,9 @@ export async function writeDemo(datasetsDir: string, tokenizer: Taxonomy['tokeni
     const tracked = trackedInputs(datasetsDir);
     if (tracked.kind === 'other') throw new InputsNotPulledError(tracked.md5);
   }
-  writeAtomic(path, toJsonl(demoPool(await loadTokenCounter(tokenizer))));
-  return { written: [path], skipped: [] };
+  const examples = demoPool(await loadTokenCounter(tokenizer));
+  const annotations = join(datasetsDir, 'annotations', 'demo.jsonl');
+  writeAtomic(path, toJsonl(examples));
+  writeAtomic(annotations, toJsonl(demoAnnotations(examples, DEMO_SEED).annotations));
+  return { written: [path, annotations], skipped: [] };
 }

@@ -41,6 +41,8 @@ export const OUTPUT_PACKAGES = {
   'markdown-table': 'card tables',
   /** The chi-squared tail: the balance p-value recorded in meta.json and the card. */
   '@stdlib/math-base-special-gammainc': 'balance p-value',
+  /** Seeded draws: the bootstrap interval of agreement (quality/agreement.json, the card), and the demo inputs. */
+  'pure-rand': 'agreement bootstrap interval; demo inputs',
 } as const;
 
 export type OutputPackage = keyof typeof OUTPUT_PACKAGES;

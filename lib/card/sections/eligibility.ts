@@ -29,7 +29,7 @@ export function renderEligibilitySection(result: QualityResult<EligibilityDetail
       '',
       markdownTable([
         ['id', 'check', 'score', 'reason'],
-        ...quarantined.slice(0, SHOWN).map((q) => [`\`${q.id}\``, q.check, q.score === null ? '' : String(q.score), q.reason]),
+        ...quarantined.slice(0, SHOWN).map((q) => [`\`${q.id}\``, q.check, q.score === null ? '' : String(Number(q.score.toPrecision(3))), q.reason]),
       ]),
     );
     if (quarantined.length > SHOWN) lines.push('', `… and ${quarantined.length - SHOWN} more in \`quarantine.parquet\`.`);

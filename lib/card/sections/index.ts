@@ -5,7 +5,9 @@
  * the generic renderer, so a new check shows up before it has a renderer of its own.
  */
 import type { QualityResult } from '../../quality/result.ts';
+import { renderAgreementSection } from './agreement.ts';
 import { renderBalanceSection } from './balance.ts';
+import { renderCoverageSection } from './coverage.ts';
 import { renderEligibilitySection } from './eligibility.ts';
 import { renderProvenanceSection } from './provenance.ts';
 
@@ -34,8 +36,18 @@ export const SECTIONS: readonly SectionRenderer[] = [
     render: (r) => renderEligibilitySection(r as never),
   },
   { check: 'contamination', title: 'Contamination', absent: notInPipeline('a contamination check (n-gram overlap or membership inference)') },
-  { check: 'agreement', title: 'Annotator agreement', absent: notInPipeline('an inter-annotator agreement check') },
-  { check: 'coverage', title: 'Capability coverage', absent: notInPipeline('a capability coverage check') },
+  {
+    check: 'agreement',
+    title: 'Annotator agreement',
+    absent: 'the agreement-report stage wrote no result for this dataset',
+    render: (r) => renderAgreementSection(r as never),
+  },
+  {
+    check: 'coverage',
+    title: 'Capability coverage',
+    absent: 'the coverage stage wrote no result for this dataset',
+    render: (r) => renderCoverageSection(r as never),
+  },
   { check: 'staleness', title: 'Staleness', absent: notInPipeline('a staleness check against production traffic') },
   { check: 'utility', title: 'Utility', absent: notInPipeline('a utility validation (it applies to synthetic datasets)') },
   {

@@ -34,6 +34,8 @@ export interface AgreementScreenReport {
   examples: number;
   single_annotator: number;
   adjudicated: number;
+  /** Annotated ids the pool does not hold (left out): how many, and the first few. */
+  not_in_pool: { count: number; ids: string[] };
   /** Excluded until adjudicated, per queue. */
   excluded: { adjudication: number; senior: number };
 }
@@ -61,6 +63,7 @@ export async function runAgreementScreen(root: string): Promise<AgreementScreenR
     examples: screen.examples.length,
     single_annotator: count((e) => e.annotators === 1),
     adjudicated: count((e) => e.label_source === 'adjudicated'),
+    not_in_pool: { count: screen.orphans.length, ids: screen.orphans.slice(0, 10) },
     excluded: { adjudication: count((e) => e.queue === 'adjudication'), senior: count((e) => e.queue === 'senior') },
   };
   writeAllAtomic({
@@ -103,7 +106,10 @@ export const stage: Stage<AgreementScreenReport> = {
   summarize: (r) =>
     r.annotations === 0
       ? 'agreement: no annotations in datasets/annotations/: nothing screened'
-      : `agreement: ${r.annotations} annotations of ${r.examples} examples by ${r.annotators} annotators; excluded until adjudicated: ${r.excluded.adjudication} (adjudication queue), ${r.excluded.senior} (senior queue); ${r.adjudicated} adjudicated, ${r.single_annotator} with one annotator`,
+      : `agreement: ${r.annotations} annotations of ${r.examples} examples by ${r.annotators} annotators; excluded until adjudicated: ${r.excluded.adjudication} (adjudication queue), ${r.excluded.senior} (senior queue); ${r.adjudicated} adjudicated, ${r.single_annotator} with one annotator` +
+        (r.not_in_pool.count
+          ? `\n  warning: ${r.not_in_pool.count} annotated example${r.not_in_pool.count === 1 ? ' is' : 's are'} not in the pool and were left out: ${r.not_in_pool.ids.join(', ')}${r.not_in_pool.count > 10 ? ', …' : ''}`
+          : ''),
 };
 
 await runStageMain(stage, import.meta.url);

@@ -150,7 +150,7 @@ print(json.dumps({
       return Object.keys(JSON.parse(r.stdout)).sort();
     };
     try {
-      expect(changed(original.replace('seed: 4242', 'seed: 4243'))).toEqual(['config', 'sample@stress']);
+      expect(changed(original.replace('seed: 4242', 'seed: 4243'))).toEqual(['agreement-report@stress', 'config', 'sample@stress']);
       expect(
         changed(
           original.replace(

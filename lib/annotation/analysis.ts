@@ -2,6 +2,7 @@ import { byCodePoint } from '../io/order.ts';
 import type { Label, UnitAnnotations } from './annotations.ts';
 import { bootstrapAlpha } from './bootstrapAlpha.ts';
 import { cohenKappa } from './cohenKappa.ts';
+import { labelKey } from './exampleAgreement.ts';
 import { krippendorffAlpha } from './krippendorffAlpha.ts';
 import { labelScale, levelOf, reliabilityData, type LabelType } from './reliabilityData.ts';
 
@@ -148,8 +149,8 @@ function pairAgreements(units: readonly UnitAnnotations[], scale: readonly Label
   }
   const ordinal = options.type === 'ordinal';
   // Kappa on the scale's positions, so that weights measure distance on the whole scale.
-  const position = new Map(scale.map((v, i) => [JSON.stringify(v), i]));
-  const pos = (labels: Label[]) => labels.map((l) => position.get(JSON.stringify(l))!);
+  const position = new Map(scale.map((v, i) => [labelKey(v), i]));
+  const pos = (labels: Label[]) => labels.map((l) => position.get(labelKey(l))!);
   const positions = scale.map((_, i) => i);
   return [...shared.values()]
     .sort((p, q) => byCodePoint(p.a, q.a) || byCodePoint(p.b, q.b))

@@ -49,10 +49,18 @@ export function labelScale(labels: Iterable<Label>, type: LabelType, order?: rea
   ]);
 }
 
-/** Units as value indexes into the scale, for the alpha of lib/annotation/krippendorffAlpha.ts. */
-export function reliabilityData(units: Iterable<Pick<UnitAnnotations, 'labels'>>, scale: readonly Label[]): ReliabilityData {
+/** Units as value indexes into the scale, for the alpha of lib/annotation/krippendorffAlpha.ts: views of one array. */
+export function reliabilityData(units: readonly Pick<UnitAnnotations, 'labels'>[], scale: readonly Label[]): ReliabilityData {
   const index = new Map(scale.map((v, i) => [labelKey(v), i]));
-  const out: Int32Array[] = [];
-  for (const unit of units) out.push(Int32Array.from(unit.labels.values(), (label) => index.get(labelKey(label))!));
+  let total = 0;
+  for (const unit of units) total += unit.labels.size;
+  const all = new Int32Array(total);
+  const out: Int32Array[] = new Array(units.length);
+  let at = 0;
+  units.forEach((unit, u) => {
+    const start = at;
+    for (const label of unit.labels.values()) all[at++] = index.get(labelKey(label))!;
+    out[u] = all.subarray(start, at);
+  });
   return { values: scale as (string | number)[], units: out };
 }

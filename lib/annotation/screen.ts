@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Exclusion } from '../eligibility/exclusion.ts';
-import { InvalidInputError, type Issue } from '../errors.ts';
 import { byCodePoint } from '../io/order.ts';
 import { columnValues, encodeParquet, readParquetFile, toArrowTable, type ColumnSpec } from '../io/parquet.ts';
-import { groupByExample, type Annotation, type Label, type UnitAnnotations } from './annotations.ts';
+import { groupByExample, latestOf, type Annotation, type Label, type UnitAnnotations } from './annotations.ts';
 import { exampleAgreement, routeExample, type ExampleAgreement, type Queue } from './exampleAgreement.ts';
 
 /** The eligibility check's name: its exclusion table, its quality file and its card section. */
@@ -25,13 +24,16 @@ export interface ScreenedExample extends ExampleAgreement {
 export interface Screen {
   examples: ScreenedExample[];
   exclusions: Exclusion[];
+  /** Annotated or adjudicated ids the pool does not hold (a retired example, or a typo): left out, and reported. */
+  orphans: string[];
 }
 
 /**
  * Screen every annotated example. An adjudicated label (the latest for the example) replaces the
  * annotators' and releases the example; otherwise the routing of lib/annotation/exampleAgreement.ts
  * decides, and a routed example is excluded from every draw until it is adjudicated. Annotations of
- * ids the pool does not hold are an input error: a typo there would silently screen nothing.
+ * ids the pool does not hold are left out and listed: retiring an example from the pool must not
+ * break the pipeline, and a typo must not go unseen.
  */
 export function screenAnnotations(
   units: ReadonlyMap<string, UnitAnnotations>,
@@ -39,19 +41,13 @@ export function screenAnnotations(
   minAgreement: number,
   poolIds: ReadonlySet<string>,
 ): Screen {
-  const issues: Issue[] = [];
-  const unknown = (a: Annotation) =>
-    issues.push({ file: a.file, line: a.line, field: 'example_id', message: `"${a.example_id}" is not in the pool (datasets/pool)` });
-  for (const unit of units.values()) if (!poolIds.has(unit.example_id)) unknown(unit.history[0]);
   const adjudicated = new Map<string, Label>();
-  for (const unit of groupByExample(adjudications).values()) {
-    if (!poolIds.has(unit.example_id)) unknown(unit.history[0]);
-    adjudicated.set(unit.example_id, unit.history[unit.history.length - 1].label);
-  }
-  if (issues.length) throw new InvalidInputError(issues);
+  for (const unit of groupByExample(adjudications).values()) adjudicated.set(unit.example_id, latestOf(unit.history).label);
+  const all = [...new Set([...units.keys(), ...adjudicated.keys()])].sort(byCodePoint);
+  const ids = all.filter((id) => poolIds.has(id));
+  const orphans = all.filter((id) => !poolIds.has(id));
 
   const examples: ScreenedExample[] = [];
-  const ids = [...new Set([...units.keys(), ...adjudicated.keys()])].sort(byCodePoint);
   for (const id of ids) {
     const agreement = exampleAgreement(units.get(id) ?? { example_id: id, labels: new Map() });
     const final = adjudicated.get(id);
@@ -72,7 +68,7 @@ export function screenAnnotations(
   const exclusions = examples
     .filter((e) => e.queue !== null)
     .map((e) => ({ id: e.example_id, check: AGREEMENT_CHECK, score: e.agreement, reason: `${e.queue} queue: ${e.reason}` }));
-  return { examples, exclusions };
+  return { examples, exclusions, orphans };
 }
 
 /** interim/agreement.parquet: one row per annotated example, the screen's verdict. */

@@ -6,6 +6,7 @@
 import { rebuilder } from '../lib/pipeline/graph.ts';
 import type { Stage } from '../lib/pipeline/stage.ts';
 import { stage as agreement } from './agreement.ts';
+import { stage as attestation } from './attestation.ts';
 import { stage as card } from './card.ts';
 import { stage as classify } from './classify.ts';
 import { stage as config } from './config.ts';
@@ -13,8 +14,22 @@ import { stage as coverage } from './coverage.ts';
 import { stage as duplicates } from './duplicates.ts';
 import { stage as agreementReport } from './agreement-report.ts';
 import { stage as sample } from './sample.ts';
+import { stage as synthesize } from './synthesize.ts';
+import { stage as utility } from './utility.ts';
 
-export const STAGES: readonly Stage[] = [config, classify, duplicates, agreement, sample, agreementReport, coverage, card] as Stage[];
+export const STAGES: readonly Stage[] = [
+  config,
+  classify,
+  duplicates,
+  agreement,
+  sample,
+  agreementReport,
+  coverage,
+  card,
+  synthesize,
+  utility,
+  attestation,
+] as Stage[];
 
 /** Rebuild one dataset's release in a checkout: every stage upstream of its data.parquet, in order. */
 export const rebuildDataset = rebuilder(STAGES, 'evalsets/${key}/data.parquet');

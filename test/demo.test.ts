@@ -85,7 +85,9 @@ describe('the demo and a tracked pool', () => {
     const dir = workspace('evalset-demo-');
     writeFileSync(join(dir, 'datasets.dvc'), datasetsDvc(DEMO_DATASETS_MD5));
     const result = await writeDemo(join(dir, 'datasets'), 'cl100k_base');
-    expect(result.written).toEqual([join(dir, 'datasets', 'pool', 'demo.jsonl'), join(dir, 'datasets', 'annotations', 'demo.jsonl')]);
+    expect(result.written).toEqual(
+      ['pool/demo.jsonl', 'annotations/demo.jsonl', 'private/source.jsonl', 'private/fields.yaml'].map((p) => join(dir, 'datasets', p)),
+    );
     writeFileSync(join(dir, 'datasets.dvc'), datasetsDvc('0123456789abcdef0123456789abcdef.dir'));
     rmSync(join(dir, 'datasets'), { recursive: true });
     await expect(writeDemo(join(dir, 'datasets'), 'cl100k_base')).rejects.toBeInstanceOf(InputsNotPulledError);

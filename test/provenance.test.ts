@@ -22,6 +22,7 @@ const NO_OUTPUT_BYTES: Record<string, string> = {
   yargs: 'parses the command line',
   tsx: 'runs the TypeScript sources',
   'csv-parse': 'reads a CSV for `evalset iaa --columns`; no stage reads CSV',
+  'proper-lockfile': 'the privacy ledger lock; writes no output',
   husky: 'git hooks',
   prettier: 'the pre-commit check of staged code; no dataset output',
 };

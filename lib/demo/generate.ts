@@ -8,6 +8,7 @@ import { DEMO_WRITERS, cities, companies, people } from './prompts.ts';
 import { normalizePrompt } from '../eligibility/duplicates.ts';
 import { Rng } from './rng.ts';
 import { demoAnnotations } from './annotations.ts';
+import { demoPrivateSource } from './privateSource.ts';
 import { byId } from '../io/order.ts';
 import { InputsNotPulledError, trackedInputs } from './trackedPool.ts';
 
@@ -124,7 +125,7 @@ export interface DemoResult {
 }
 
 /**
- * Write the demo inputs under `datasets/` (the pool and its annotations) when the pool is empty. A pool that holds any `*.jsonl`
+ * Write the demo inputs under `datasets/` (the pool, its annotations, a private source) when the pool is empty. A pool that holds any `*.jsonl`
  * file is the user's data and is never touched, unless `force` says so. An empty pool is the demo's
  * to fill only when no datasets.dvc tracks the inputs, or the one there tracks the demo itself;
  * otherwise the inputs were not pulled yet, and writing the demo would replace them at the next
@@ -142,5 +143,10 @@ export async function writeDemo(datasetsDir: string, tokenizer: Taxonomy['tokeni
   const annotations = join(datasetsDir, 'annotations', 'demo.jsonl');
   writeAtomic(path, toJsonl(examples));
   writeAtomic(annotations, toJsonl(demoAnnotations(examples, DEMO_SEED).annotations));
-  return { written: [path, annotations], skipped: [] };
+  const privateSource = demoPrivateSource();
+  const source = join(datasetsDir, 'private', 'source.jsonl');
+  const fields = join(datasetsDir, 'private', 'fields.yaml');
+  writeAtomic(source, toJsonl(privateSource.records));
+  writeAtomic(fields, privateSource.fieldsYaml);
+  return { written: [path, annotations, source, fields], skipped: [] };
 }

@@ -8,7 +8,7 @@ import { EvalsetError, InvalidInputError } from '../errors.ts';
  * the value in this repository's committed datasets.dvc. test/demo.test.ts rebuilds it with real DVC
  * (`evalset demo`, then `dvc add datasets`), so it cannot go stale when the demo changes.
  */
-export const DEMO_DATASETS_MD5 = '3922b9275d832f84efcf9c09dc349154.dir';
+export const DEMO_DATASETS_MD5 = 'a404b0df4f58dd4bd415b81fea3e1059.dir';
 
 /** What datasets.dvc says about the inputs: nothing (no such file), the demo's own pool, or other data. */
 export type TrackedInputs = { kind: 'untracked' } | { kind: 'demo' } | { kind: 'other'; md5: string };

@@ -42,7 +42,13 @@ export const OUTPUT_PACKAGES = {
   /** The chi-squared tail: the balance p-value recorded in meta.json and the card. */
   '@stdlib/math-base-special-gammainc': 'balance p-value',
   /** Seeded draws: the bootstrap interval of agreement (quality/agreement.json, the card), and the demo inputs. */
-  'pure-rand': 'agreement bootstrap interval; demo inputs',
+  'pure-rand': 'agreement bootstrap interval; demo inputs; the synthetic data (seeded noise)',
+  /** Placeholders of restricted fields in the synthetic data. */
+  '@faker-js/faker': 'synthetic placeholders',
+  /** The utility statistics of the synthetic data (Pearson, Spearman, means). */
+  'simple-statistics': 'utility report',
+  /** The attestation's signature bytes. */
+  openpgp: 'attestation signature',
 } as const;
 
 export type OutputPackage = keyof typeof OUTPUT_PACKAGES;

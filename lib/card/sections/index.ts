@@ -10,6 +10,7 @@ import { renderBalanceSection } from './balance.ts';
 import { renderCoverageSection } from './coverage.ts';
 import { renderEligibilitySection } from './eligibility.ts';
 import { renderProvenanceSection } from './provenance.ts';
+import { renderUtilitySection } from './utility.ts';
 
 export interface SectionRenderer {
   check: string;
@@ -49,7 +50,12 @@ export const SECTIONS: readonly SectionRenderer[] = [
     render: (r) => renderCoverageSection(r as never),
   },
   { check: 'staleness', title: 'Staleness', absent: notInPipeline('a staleness check against production traffic') },
-  { check: 'utility', title: 'Utility', absent: notInPipeline('a utility validation (it applies to synthetic datasets)') },
+  {
+    check: 'utility',
+    title: 'Utility',
+    absent: 'utility is validated for synthetic datasets only (the `utility` stage, on evalsets/synthetic/)',
+    render: (r) => renderUtilitySection(r as never),
+  },
   {
     check: 'provenance',
     title: 'Provenance',

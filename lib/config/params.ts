@@ -66,7 +66,7 @@ export const DATASET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 const DATASET_NAME_RULE =
   'is not an allowed dataset name: use lower-case letters, digits, "-" and "_", starting with a letter or digit (the name becomes a folder, a git tag and part of the commands in dvc.yaml)';
 
-type LineOf = (path: readonly string[]) => number | undefined;
+export type LineOf = (path: readonly string[]) => number | undefined;
 
 // Where each parsed params object came from, so that a problem found later (an unknown stratum in
 // the shares, a floor the pool cannot meet) can still name its line. Keyed by the objects parseParams
@@ -79,7 +79,7 @@ export function lineInParams(owner: object, path: readonly string[]): number | u
 }
 
 /** The line of a key in the YAML document (where a person looks for it), else of the value, else of the nearest ancestor. */
-function yamlLines(doc: Document, lineCounter: LineCounter): LineOf {
+export function yamlLines(doc: Document, lineCounter: LineCounter): LineOf {
   const exact = (path: string[]): number | undefined => {
     if (path.length === 0) return 1;
     const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);

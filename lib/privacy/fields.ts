@@ -1,7 +1,7 @@
-import { type Document, LineCounter, isMap, isNode, isScalar, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { InvalidInputError, type Issue } from '../errors.ts';
 import { readConfigFile } from '../config/readConfig.ts';
-import { nearestLine } from '../config/schema.ts';
+import { yamlLines } from '../config/params.ts';
 
 /**
  * What `datasets/private/fields.yaml` says about each field of a private source, and what the
@@ -101,23 +101,6 @@ export function epochSeconds(text: string): number | undefined {
   if (!ISO_TIMESTAMP.test(text)) return undefined;
   const ms = Date.parse(text);
   return Number.isFinite(ms) ? ms / 1000 : undefined;
-}
-
-type LineOf = (path: readonly string[]) => number | undefined;
-
-/** The line of a key in the YAML document (where a person looks for it), else of the value, else of the nearest ancestor. */
-function yamlLines(doc: Document, lineCounter: LineCounter): LineOf {
-  const exact = (path: string[]): number | undefined => {
-    if (path.length === 0) return 1;
-    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === path[path.length - 1]);
-      if (pair && isNode(pair.key) && pair.key.range) return lineCounter.linePos(pair.key.range[0]).line;
-    }
-    const node = doc.getIn(path, true);
-    return isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined;
-  };
-  return (path) => nearestLine(path, exact);
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -27,7 +27,7 @@ import {
 } from '../lib/privacy/project.ts';
 import { composeRdp, mechanismRdp, releaseEpsilon } from '../lib/privacy/rdp.ts';
 import { fieldRecord, type ReleaseRecord } from '../lib/privacy/release.ts';
-import { sourceFieldNames, synthesizeRecords } from '../lib/privacy/synthesize.ts';
+import { sourceFieldNames, sourceIssues, synthesizeRecords } from '../lib/privacy/synthesize.ts';
 import { NemoSafeSynthesizerClient } from '../lib/privacy/nemo.ts';
 import { nemoTextSynthesizer } from '../lib/privacy/nemoText.ts';
 import { builtinTextSynthesizer, type BuiltinTextOptions, type TextSynthesizer } from '../lib/privacy/textSynthesizer.ts';
@@ -36,7 +36,13 @@ function readSource(path: string, file: string): Record<string, unknown>[] {
   const issues: Issue[] = [];
   const records: Record<string, unknown>[] = [];
   for (const entry of readJsonl(path, file)) {
-    if (entry.issue) issues.push(entry.issue);
+    // A JSON parser's message quotes the line around the error: the line is private, so it is not shown.
+    if (entry.issue)
+      issues.push(
+        entry.issue.message.startsWith('malformed JSON')
+          ? { ...entry.issue, message: 'malformed JSON (the line is private, so it is not shown)' }
+          : entry.issue,
+      );
     else if (entry.value === null || typeof entry.value !== 'object' || Array.isArray(entry.value))
       issues.push({ file, line: entry.line, message: 'must be a JSON object (one record per line)' });
     else records.push(entry.value as Record<string, unknown>);
@@ -51,7 +57,7 @@ function readSource(path: string, file: string): Record<string, unknown>[] {
  * before it runs. NeMo Safe Synthesizer is asked for (params `privacy.nemo.epsilon`, half the
  * release's δ); its base URL comes from params and its key from NEMO_API_KEY, never from a file.
  */
-function textBackend(params: PrivacyParams, delta: number) {
+function textBackend(params: PrivacyParams, delta: number, textFields: number) {
   if (params.backend === 'nemo') {
     const epsilon = params.nemo?.epsilon;
     const baseUrl = params.nemo?.base_url;
@@ -59,7 +65,8 @@ function textBackend(params: PrivacyParams, delta: number) {
       throw new InvalidInputError([
         { file: 'params.yaml', field: 'privacy.nemo', message: 'the nemo backend needs `base_url` and a positive `epsilon`' },
       ]);
-    const dp = { epsilon: epsilon!, delta: delta / 2 };
+    // Half the release's δ goes to the service, shared by the fields it regenerates.
+    const dp = { epsilon: epsilon!, delta: delta / 2 / Math.max(1, textFields) };
     const client = new NemoSafeSynthesizerClient({
       baseUrl,
       apiKey: process.env.NEMO_API_KEY,
@@ -102,11 +109,22 @@ export async function runSynthesize(root: string): Promise<ReleaseRecord> {
     ...(params.text?.max_tokens !== undefined ? { max_tokens: params.text.max_tokens } : {}),
   };
   const delta = budget.delta ?? 1 / records.length ** 2;
-  const backend = textBackend(params, delta);
+  if (params.backend === 'nemo' && budget.delta === undefined)
+    throw new InvalidInputError([
+      {
+        file: PRIVACY_PATHS.budget,
+        field: 'delta',
+        message: "the nemo backend states (ε, δ) releases whose δs add up: set the budget's `delta` so that every release is accounted at one δ",
+      },
+    ]);
+  // Every value synthesis cannot use is refused before anything is spent.
+  const issues = sourceIssues(records, spec, PRIVACY_PATHS.source);
+  if (issues.length) throw new InvalidInputError(issues, { hint: 'Fix the listed source values, or their annotation in fields.yaml, and re-run.' });
 
   // The cost, known before any synthesis: every internal field's mechanism and each regenerated text field's.
   const present = sourceFieldNames(records);
   const textFields = [...spec.fields].filter(([name, f]) => f.sensitivity === 'confidential' && present.includes(name)).map(([name]) => name);
+  const backend = textBackend(params, delta, textFields.length);
   const mechanisms: MechanismSpec[] = [
     ...fieldMechanisms(spec, present),
     ...textFields.map((field) => backend.mechanism(field, textOptions.noise_multiplier)),

@@ -44,14 +44,14 @@ export async function runUtility(root: string): Promise<QualityResult<unknown>> 
     metrics = { passed: null };
   } else {
     const u = params.utility ?? {};
-    const scorerName = u.scorer ?? 'demo-triage';
-    const scorer = SCORERS[scorerName];
+    const scorerName = u.scorer;
+    const scorer = scorerName === undefined ? undefined : SCORERS[scorerName];
     if (!scorer)
       throw new InvalidInputError([
         {
           file: 'params.yaml',
           field: 'privacy.utility.scorer',
-          message: `unknown scorer "${scorerName}"; known: ${Object.keys(SCORERS).join(', ')}`,
+          message: `${scorerName === undefined ? 'is required (the downstream test runs it)' : `unknown scorer "${scorerName}"`}; known: ${Object.keys(SCORERS).join(', ')}`,
         },
       ]);
     // Rows pair by position (synthesis keeps one row per source row, and a missing value stays missing):

@@ -74,6 +74,10 @@ describe('annotations as read', () => {
       ['bo', 3],
     ]); // by annotator, then time
   });
+  it('orders revisions by instant, not by text: 09:00+01:00 is before 08:30Z', () => {
+    const units = groupByExample([note('e1', 'ann', 5, '2026-01-02T08:30:00Z'), note('e1', 'ann', 1, '2026-01-02T09:00:00+01:00')]);
+    expect(units.get('e1')!.labels.get('ann')).toBe(5);
+  });
   it('refuses two different labels from one annotator that cannot be ordered, naming both lines', () => {
     try {
       groupByExample([note('e1', 'ann', 2), note('e1', 'ann', 3)]);

@@ -135,7 +135,7 @@ describe('privacy-safe synthesis through its stages', () => {
   it('regenerates text through NeMo Safe Synthesizer (its local stand-in), recording its (ε, δ) in the ledger', async () => {
     const server = await startNemoServer({ apiKey: 'test-key', pollsToComplete: 2 });
     try {
-      const dir = privateWorkspace('version: 1\nepsilon: 12\n');
+      const dir = privateWorkspace('version: 1\nepsilon: 12\ndelta: 1e-5\n');
       const params = readFileSync(join(dir, 'params.yaml'), 'utf8')
         .replace('backend: builtin', 'backend: nemo')
         .replace('base_url: "http://127.0.0.1:8787"', `base_url: "${server.url}"`);

@@ -72,15 +72,16 @@ export interface UnitAnnotations {
   history: Annotation[];
 }
 
+/** Times compare as instants (09:00+01:00 is before 08:30Z), then as text; an annotation without a time comes first. */
+const byTime = (a: string | null, b: string | null): number =>
+  (a === null ? -Infinity : Date.parse(a)) - (b === null ? -Infinity : Date.parse(b)) || byCodePoint(a ?? '', b ?? '');
+
 const byAnnotatorThenTime = (a: Annotation, b: Annotation) =>
-  byCodePoint(a.annotator_id, b.annotator_id) ||
-  byCodePoint(a.annotated_at ?? '', b.annotated_at ?? '') ||
-  byCodePoint(a.file, b.file) ||
-  a.line - b.line;
+  byCodePoint(a.annotator_id, b.annotator_id) || byTime(a.annotated_at, b.annotated_at) || byCodePoint(a.file, b.file) || a.line - b.line;
 
 /** The latest annotation of a list (by time; without times, the last read). */
 export const latestOf = (history: readonly Annotation[]): Annotation =>
-  history.reduce((latest, a) => (byCodePoint(a.annotated_at ?? '', latest.annotated_at ?? '') >= 0 ? a : latest));
+  history.reduce((latest, a) => (byTime(a.annotated_at, latest.annotated_at) >= 0 ? a : latest));
 
 /**
  * Group annotations by example, in example id order. An annotator who labelled an example more than

@@ -253,9 +253,9 @@ function checkSubjects(statement: Statement, files: Record<string, string>): Att
 /**
  * The recorded curves recomposed: every entry's curve from its mechanisms, its ε from its curve, and
  * each running total from the curves so far (a running sum: RDP composes by addition, Mironov 2017,
- * Prop. 1), at the δ the ledger states totals at (the budget's, else the entry's own).
+ * Prop. 1), at the δ each total is stated at: that of the entry that made it.
  */
-function ledgerRecompositionProblems(ledger: readonly LedgerEntry[], budget: PrivacyBudget): string[] {
+function ledgerRecompositionProblems(ledger: readonly LedgerEntry[]): string[] {
   const problems: string[] = [];
   let sum: number[] | undefined;
   ledger.forEach((entry, i) => {
@@ -270,7 +270,7 @@ function ledgerRecompositionProblems(ledger: readonly LedgerEntry[], budget: Pri
       const total = releaseEpsilon(
         sum,
         ledger.slice(0, i + 1).flatMap((e) => e.mechanisms),
-        budget.delta ?? entry.delta,
+        entry.delta,
       ).epsilon;
       if (!same(total, entry.epsilon_total))
         problems.push(`${line}: epsilon_total is ${entry.epsilon_total}, but the curves up to it compose to ${shown(total)}`);
@@ -384,7 +384,7 @@ export async function verifyAttestation(options: VerifyAttestationOptions): Prom
         `the ledger through line ${index + 1} hashes to ${through}, the statement records ${privacy.cumulative.ledger_sha256_through_entry} (a line up to it was edited)`,
       );
   }
-  ledgerProblems.push(...ledgerRecompositionProblems(ledger, budget));
+  ledgerProblems.push(...ledgerRecompositionProblems(ledger));
   if (ledgerProblems.length) add('ledger', false, ledgerProblems.join('; '));
   else
     add(
@@ -406,7 +406,7 @@ export async function verifyAttestation(options: VerifyAttestationOptions): Prom
         );
       if (!same(run.epsilon, privacy.epsilon_run))
         epsilonProblems.push(`the statement's epsilon_run ${privacy.epsilon_run} is not ε = ${shown(run.epsilon)} of the release's RDP curve`);
-      const totalDelta = budget.delta ?? entry.delta;
+      const totalDelta = entry.delta;
       const through = ledger.slice(0, index + 1);
       const total = releaseEpsilon(
         composeRdp(through.map((e) => e.rdp)),

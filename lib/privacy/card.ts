@@ -29,7 +29,8 @@ export function renderSyntheticCard(
     '',
     '## Privacy guarantee',
     '',
-    `This release is (ε = ${release.epsilon_run!.toFixed(3)}, δ = ${release.delta!.toPrecision(3)})-differentially private for replacing one source record, by the Rényi accountant over every noisy field below. ` +
+    `The noisy and regenerated fields below are (ε = ${release.epsilon_run!.toFixed(3)}, δ = ${release.delta!.toPrecision(3)})-differentially private for replacing one source record, by the Rényi accountant over every mechanism. ` +
+      'Outside the guarantee: the public fields, which values are present, the number of records, and the utility figures below. ' +
       `Every release from this source together has spent ε = ${release.epsilon_total!.toFixed(3)} of the budget of ${release.epsilon_budget} (privacy/ledger.jsonl, privacy/budget.yaml).`,
     '',
     release.noise_seed === 'public (params.yaml)'

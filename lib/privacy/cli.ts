@@ -118,7 +118,11 @@ export const commands: Commands = () => [
         throw new InvalidInputError([{ file: args.key ?? SIGNING_KEY_PATH, message: 'does not exist: give the public key with --key' }]);
       let config = args['config-sha256'];
       const fields = join(args.root, PRIVACY_PATHS.fields);
-      if (!config && existsSync(fields)) {
+      // A secret-seed release's configuration cannot be recomputed without the seed: its check is then skipped, and says so.
+      const release = join(dirname(statementPath), 'privacy.json');
+      const publicSeed =
+        !existsSync(release) || (JSON.parse(readFileSync(release, 'utf8')) as { noise_seed?: string }).noise_seed?.startsWith('public');
+      if (!config && publicSeed && existsSync(fields)) {
         const params = (loadParams(join(args.root, 'params.yaml'), 'params.yaml') as { privacy?: PrivacyParams }).privacy ?? {};
         config = configSha256(readFileSync(fields, 'utf8'), params, noiseSeed(params));
       }

@@ -306,7 +306,9 @@ export async function spendBudget(options: {
     () => undefined,
   );
   if (newIssues.length) throw new InvalidInputError(newIssues);
-  const delta = budget.delta ?? entry.delta;
+  // The total is stated at the δ of the release that makes it (the budget's, else 1/n² of its source),
+  // and recorded with it, so a later change of the budget's δ leaves every recorded total checkable.
+  const delta = entry.delta;
 
   const ledgerPath = resolve(options.ledgerPath);
   await mkdir(dirname(ledgerPath), { recursive: true });
@@ -320,7 +322,7 @@ export async function spendBudget(options: {
       return { recorded: false, reused: true, epsilon_total: spent, remaining: remainingBefore };
 
     const epsilon_total = totalEpsilon([...entries, entry], delta);
-    if (epsilon_total > budget.epsilon) throw new PrivacyBudgetExceededError(epsilon_total, budget.epsilon, remainingBefore, delta);
+    if (!(epsilon_total <= budget.epsilon)) throw new PrivacyBudgetExceededError(epsilon_total, budget.epsilon, remainingBefore, delta);
 
     const line: LedgerEntry = { ...entry, recorded_at, epsilon_total };
     const handle = await open(ledgerPath, 'a+');

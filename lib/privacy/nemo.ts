@@ -271,18 +271,24 @@ function serviceErrorMessage(...maps: unknown[]): string | undefined {
 }
 
 /** What an error body says: FastAPI's `detail`, a `message`, or the start of the text. */
+/**
+ * What an error response says, without what we sent: validation errors (e.g. pydantic's 422) echo the
+ * offending `input`, which holds the confidential records, so inputs and `data:` URLs are dropped.
+ */
 function errorBodyDetail(text: string): string {
+  const scrub = (s: string) => s.replace(/data:[^\s"']*/g, 'data:[withheld]');
   try {
     const body: unknown = JSON.parse(text);
     if (isPlainObject(body)) {
       const said = body.detail ?? body.message ?? body.error;
-      if (typeof said === 'string') return said;
-      if (said !== undefined) return JSON.stringify(said).slice(0, 300);
+      if (typeof said === 'string') return scrub(said);
+      if (said !== undefined)
+        return scrub(JSON.stringify(said, (key, value) => (key === 'input' || key === 'ctx' ? '[withheld]' : value)).slice(0, 300));
     }
   } catch {
     // not JSON: show the text
   }
-  return snippet(text);
+  return scrub(snippet(text));
 }
 
 const snippet = (text: string) => {

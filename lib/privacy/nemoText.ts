@@ -25,7 +25,6 @@ export function nemoTextSynthesizer(
         records: texts.map((text, i) => ({ condition: conditions[i], text })),
         dp,
         config: { generation: { num_records: texts.length } },
-        name: `evalset-${options.field}-${options.seed >>> 0}`,
       });
       const byCondition = new Map<string, number[]>();
       result.records.forEach((r, k) => {

@@ -57,13 +57,25 @@ export function numericValueOf(value: unknown, type: NumericType): { value: numb
   if (type === 'timestamp') {
     const seconds = typeof value === 'string' ? epochSeconds(value) : undefined;
     return seconds === undefined
-      ? { error: `must be an ISO 8601 timestamp with a zone (or null), got ${JSON.stringify(value)}` }
+      ? { error: `must be an ISO 8601 timestamp with a zone (or null), got ${kindOf(value)} (the value is private, so not shown)` }
       : { value: seconds };
   }
   return typeof value === 'number' && Number.isFinite(value)
     ? { value }
-    : { error: `must be a finite number (or null), got ${JSON.stringify(value)}` };
+    : { error: `must be a finite number (or null), got ${kindOf(value)} (the value is private, so not shown)` };
 }
+
+/** What kind of value it is, never the value: messages about a private source must not quote it. */
+export const kindOf = (value: unknown): string =>
+  Array.isArray(value)
+    ? 'an array'
+    : value === null
+      ? 'null'
+      : typeof value === 'string'
+        ? 'a string'
+        : typeof value === 'object'
+          ? 'an object'
+          : `a ${typeof value}`;
 
 const clamp = (x: number, [lo, hi]: readonly [number, number]): number => Math.min(hi, Math.max(lo, x));
 

@@ -7,7 +7,11 @@ const f3 = (x: number | null) => (x === null ? '—' : x.toFixed(3));
 /** The card's utility section: how well the synthetic rows keep the real ones' distributions, correlations and downstream scores. */
 export function renderUtilitySection(result: QualityResult<UtilityReport>): string {
   const r = result.details;
-  const lines = [result.summary];
+  const lines = [
+    result.summary,
+    '',
+    '_These figures are computed on the source records themselves, outside the differential-privacy guarantee: they are for the data owner, and publishing them discloses a little about the source (e.g. a spread in real standard deviations)._',
+  ];
   if (r.failures.length) lines.push('', ...r.failures.map((f) => `- ${f}`), '', r.suggestion);
   lines.push(
     '',

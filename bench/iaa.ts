@@ -34,9 +34,9 @@
  *
  * The bench exits 1 when the two sides' alphas differ by more than 1e-9 anywhere. Progress goes to stderr.
  */
+import { VENV_PYTHON, ensureBenchVenv } from './venv.ts';
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -51,8 +51,6 @@ import { Rng } from '../lib/demo/rng.ts';
 
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
 const BENCH = join(PROJECT, 'bench');
-const VENV = join(PROJECT, '.bench-venv');
-const VENV_PYTHON = join(VENV, 'bin', 'python');
 const PEER = join(BENCH, 'peer_krippendorff.py');
 
 const ANNOTATORS = 10;
@@ -106,30 +104,6 @@ function parseArgs(argv: string[]): Options {
 }
 
 const progress = (message: string) => process.stderr.write(`[bench:iaa] ${message}\n`);
-
-// ---------------------------------------------------------------------------------------------
-// The bench venv (the same .bench-venv and stamp as bench/sample.ts)
-
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { cwd: PROJECT, stdio: ['ignore', process.stderr, process.stderr] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
-}
-
-/** .bench-venv with bench/requirements.txt installed: installed when the stamp is stale or `krippendorff` does not import. */
-function ensureVenv(): void {
-  const requirements = join(BENCH, 'requirements.txt');
-  const stamp = join(VENV, '.requirements.sha256');
-  const want = createHash('sha256').update(readFileSync(requirements)).digest('hex');
-  const imports = () => spawnSync(VENV_PYTHON, ['-c', 'import krippendorff, numpy, pandas'], { stdio: 'ignore' }).status === 0;
-  if (existsSync(VENV_PYTHON) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want && imports()) return;
-  if (!existsSync(VENV_PYTHON)) {
-    progress('creating .bench-venv');
-    run('python3', ['-m', 'venv', VENV]);
-  }
-  progress('installing bench/requirements.txt into .bench-venv');
-  run(VENV_PYTHON, ['-m', 'pip', 'install', '--quiet', '-r', requirements]);
-  writeFileSync(stamp, want + '\n');
-}
 
 function versionOf(code: string): string {
   return spawnSync(VENV_PYTHON, ['-c', code], { encoding: 'utf8' }).stdout.trim();
@@ -494,7 +468,7 @@ const alphaText = (x: number | null) => (x === null ? 'undefined' : x.toFixed(6)
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  ensureVenv();
+  ensureBenchVenv(progress, 'krippendorff, numpy, pandas');
   const dir = mkdtempSync(join(tmpdir(), 'evalset-bench-iaa-'));
   try {
     const syn = await synthetic(options.runs, dir);

@@ -15,21 +15,9 @@
  * removed at the end. The pandas side runs in .bench-venv, created from bench/requirements.txt if
  * missing. Progress goes to stderr.
  */
+import { VENV_PYTHON, ensureBenchVenv } from './venv.ts';
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,8 +28,6 @@ import { Rng } from '../lib/demo/rng.ts';
 
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
 const BENCH = join(PROJECT, 'bench');
-const VENV = join(PROJECT, '.bench-venv');
-const VENV_PYTHON = join(VENV, 'bin', 'python');
 
 const DATASET = 'bench';
 const SEED = 7;
@@ -299,29 +285,6 @@ function paramsYaml(): string {
   ].join('\n');
 }
 
-// ---------------------------------------------------------------------------------------------
-// The bench venv
-
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { cwd: PROJECT, stdio: ['ignore', process.stderr, process.stderr] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
-}
-
-/** .bench-venv with bench/requirements.txt installed; reinstalled when the requirements change. */
-function ensureVenv(): void {
-  const requirements = join(BENCH, 'requirements.txt');
-  const stamp = join(VENV, '.requirements.sha256');
-  const want = createHash('sha256').update(readFileSync(requirements)).digest('hex');
-  if (existsSync(VENV_PYTHON) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === want) return;
-  if (!existsSync(VENV_PYTHON)) {
-    progress('creating .bench-venv');
-    run('python3', ['-m', 'venv', VENV]);
-  }
-  progress('installing bench/requirements.txt into .bench-venv');
-  run(VENV_PYTHON, ['-m', 'pip', 'install', '--quiet', '-r', requirements]);
-  writeFileSync(stamp, want + '\n');
-}
-
 function versionOf(python: string, code: string): string {
   return spawnSync(python, ['-c', code], { encoding: 'utf8' }).stdout.trim();
 }
@@ -394,7 +357,7 @@ function summarise(runs: Measurement[]) {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  ensureVenv();
+  ensureBenchVenv(progress);
 
   const root = mkdtempSync(join(tmpdir(), 'evalset-bench-'));
   try {

@@ -18,7 +18,7 @@ import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { toJsonl } from '../lib/io/jsonl.ts';
 import { columnValues, readParquetFile } from '../lib/io/parquet.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
-import type { Stage } from '../lib/pipeline/stage.ts';
+import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { qualityJson, type QualityResult } from '../lib/quality/result.ts';
 
 export const DEFAULT_MIN_PAIR_ITEMS = 20;
@@ -40,8 +40,10 @@ export async function runIaa(root: string, name: string): Promise<QualityResult<
 
   const data = readParquetFile(out.data, { columns: ['id', 'stratum', 'task_category'] });
   const ids = columnValues(data, 'id') as string[];
-  const stratumOf = new Map(ids.map((id, i) => [id, columnValues(data, 'stratum')[i] as string]));
-  const categoryOf = new Map(ids.map((id, i) => [id, columnValues(data, 'task_category')[i] as string]));
+  const strata = columnValues(data, 'stratum') as string[];
+  const categories = columnValues(data, 'task_category') as string[];
+  const stratumOf = new Map(ids.map((id, i) => [id, strata[i]]));
+  const categoryOf = new Map(ids.map((id, i) => [id, categories[i]]));
   const quarantine = readParquetFile(out.quarantine, { columns: ['id', 'check', 'stratum'] });
   const qChecks = columnValues(quarantine, 'check') as string[];
   const qStrata = columnValues(quarantine, 'stratum') as string[];
@@ -137,11 +139,7 @@ export const stage: Stage<QualityResult<unknown>> = {
     'lib/annotation/result.ts',
     'lib/annotation/screen.ts',
     'lib/quality',
-    'lib/config',
-    'lib/io',
-    'lib/pipeline',
-    'lib/cli/output.ts',
-    'lib/errors.ts',
+    ...STAGE_RUNTIME_CODE,
   ],
   outs: [
     { path: 'evalsets/${key}/adjudication.jsonl', cache: false },

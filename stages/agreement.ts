@@ -21,7 +21,7 @@ import { exclusionFiles, exclusionTablePath } from '../lib/eligibility/table.ts'
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { columnValues, readParquetFile } from '../lib/io/parquet.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
-import type { Stage } from '../lib/pipeline/stage.ts';
+import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { readVoucher } from '../lib/sampling/voucher.ts';
 
 export interface AgreementScreenReport {
@@ -89,11 +89,7 @@ export const stage: Stage<AgreementScreenReport> = {
     'lib/annotation/screen.ts',
     'lib/eligibility',
     'lib/sampling',
-    'lib/config',
-    'lib/io',
-    'lib/pipeline',
-    'lib/cli/output.ts',
-    'lib/errors.ts',
+    ...STAGE_RUNTIME_CODE,
   ],
   outs: [
     { path: 'interim/annotations.parquet' },

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
-import type { Stage } from '../lib/pipeline/stage.ts';
+import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { buildStatement, ledgerSha256Through, serializeStatement, type Statement } from '../lib/privacy/attestation.ts';
 import { renderSyntheticCard } from '../lib/privacy/card.ts';
 import { readLedger } from '../lib/privacy/ledger.ts';
@@ -89,11 +89,7 @@ export const stage: Stage<{ status: string; fingerprint?: string; demo?: boolean
     'lib/privacy/signing.ts',
     'lib/card/sections/utility.ts',
     'lib/quality',
-    'lib/config',
-    'lib/io',
-    'lib/pipeline',
-    'lib/cli/output.ts',
-    'lib/errors.ts',
+    ...STAGE_RUNTIME_CODE,
   ],
   outs: [
     { path: 'evalsets/synthetic/attestation.intoto.json', cache: false },

@@ -14,7 +14,7 @@ import { toJsonl } from '../lib/io/jsonl.ts';
 import { byCodePoint } from '../lib/io/order.ts';
 import { columnValues, columnsToArrowTable, encodeParquet, readParquetFile, type ColumnSpec } from '../lib/io/parquet.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
-import type { Stage } from '../lib/pipeline/stage.ts';
+import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { classifyExample, loadTokenCounter } from '../lib/sampling/classify.ts';
 import { readPoolOrThrow, type PoolSummary } from '../lib/sampling/pool.ts';
 import { reclassifications, type PriorAssignment, type Reclassification } from '../lib/sampling/registry.ts';
@@ -141,7 +141,7 @@ export const stage: Stage<ClassifySummary> = {
   describe: 'assign every pool example a stratum (category×difficulty); update the reclassification registry',
   params: [],
   deps: ['interim/validated.json', 'datasets/pool', 'taxonomy/strata.json', 'taxonomy/schemas', 'package-lock.json'],
-  code: ['stages/classify.ts', 'lib/sampling', 'lib/eligibility', 'lib/config', 'lib/io', 'lib/pipeline', 'lib/cli/output.ts', 'lib/errors.ts'],
+  code: ['stages/classify.ts', 'lib/sampling', 'lib/eligibility', ...STAGE_RUNTIME_CODE],
   outs: [{ path: 'interim/strata.parquet' }, { path: 'interim/pool.json' }, { path: 'taxonomy/registry.jsonl', cache: false }],
   nodeFlags: ['--max-semi-space-size=64'],
   run: (root, _dataset, onProgress) => runClassify(root, onProgress),

@@ -17,7 +17,7 @@ import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { readJsonl } from '../lib/io/jsonl.ts';
 import { columnValues, readParquetFile } from '../lib/io/parquet.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
-import type { Stage } from '../lib/pipeline/stage.ts';
+import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { qualityJson, type QualityResult } from '../lib/quality/result.ts';
 import { poolFiles } from '../lib/sampling/pool.ts';
 import { readVoucher } from '../lib/sampling/voucher.ts';
@@ -93,18 +93,7 @@ export const stage: Stage<QualityResult<unknown>> = {
   describe: 'capability coverage of one dataset: examples per leaf of taxonomy/capabilities.json, each gap with its remediation',
   params: ['datasets.${key}.coverage'],
   deps: ['evalsets/${key}/data.parquet', 'interim/strata.parquet', 'interim/pool.json', 'interim/exclusions', 'datasets/pool', 'taxonomy'],
-  code: [
-    'stages/coverage.ts',
-    'lib/coverage',
-    'lib/eligibility',
-    'lib/sampling',
-    'lib/quality',
-    'lib/config',
-    'lib/io',
-    'lib/pipeline',
-    'lib/cli/output.ts',
-    'lib/errors.ts',
-  ],
+  code: ['stages/coverage.ts', 'lib/coverage', 'lib/eligibility', 'lib/sampling', 'lib/quality', ...STAGE_RUNTIME_CODE],
   outs: [
     { path: 'evalsets/${key}/quality/coverage.json', cache: false },
     { path: 'reports/coverage-${key}.json', cache: false, metrics: true },

@@ -11,7 +11,7 @@ import { exclusionFiles, exclusionTablePath } from '../lib/eligibility/table.ts'
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { columnValues, readParquetFile } from '../lib/io/parquet.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
-import type { Stage } from '../lib/pipeline/stage.ts';
+import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { readVoucher } from '../lib/sampling/voucher.ts';
 
 export interface DuplicatesReport {
@@ -57,7 +57,7 @@ export const stage: Stage<DuplicatesReport> = {
   describe: 'eligibility screen: exclude all but one example of each group with the same normalised prompt',
   params: [],
   deps: ['interim/strata.parquet', 'interim/pool.json'],
-  code: ['stages/duplicates.ts', 'lib/eligibility', 'lib/sampling', 'lib/config', 'lib/io', 'lib/pipeline', 'lib/cli/output.ts', 'lib/errors.ts'],
+  code: ['stages/duplicates.ts', 'lib/eligibility', 'lib/sampling', ...STAGE_RUNTIME_CODE],
   outs: [
     { path: 'interim/exclusions/duplicates.parquet' },
     { path: 'interim/exclusions/duplicates.json' },

@@ -8,13 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadParams } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
-import { InvalidInputError, type Issue } from '../lib/errors.ts';
+import { InvalidInputError } from '../lib/errors.ts';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { sha256 } from '../lib/io/hash.ts';
-import { readJsonl, toJsonl } from '../lib/io/jsonl.ts';
+import { toJsonl } from '../lib/io/jsonl.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
-import type { Stage } from '../lib/pipeline/stage.ts';
-import { fieldMechanisms, loadFieldSpec, type MechanismSpec } from '../lib/privacy/fields.ts';
+import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
+import { fieldMechanisms, parseFieldSpec, type MechanismSpec } from '../lib/privacy/fields.ts';
 import { loadBudget, readLedger, spendBudget } from '../lib/privacy/ledger.ts';
 import {
   DEFAULT_TEXT_NOISE_MULTIPLIER,
@@ -28,61 +28,8 @@ import {
 import { composeRdp, mechanismRdp, releaseEpsilon } from '../lib/privacy/rdp.ts';
 import { fieldRecord, type ReleaseRecord } from '../lib/privacy/release.ts';
 import { sourceFieldNames, sourceIssues, synthesizeRecords } from '../lib/privacy/synthesize.ts';
-import { NemoSafeSynthesizerClient } from '../lib/privacy/nemo.ts';
-import { nemoTextSynthesizer } from '../lib/privacy/nemoText.ts';
-import { builtinTextSynthesizer, type BuiltinTextOptions, type TextSynthesizer } from '../lib/privacy/textSynthesizer.ts';
-
-function readSource(path: string, file: string): Record<string, unknown>[] {
-  const issues: Issue[] = [];
-  const records: Record<string, unknown>[] = [];
-  for (const entry of readJsonl(path, file)) {
-    // A JSON parser's message quotes the line around the error: the line is private, so it is not shown.
-    if (entry.issue)
-      issues.push(
-        entry.issue.message.startsWith('malformed JSON')
-          ? { ...entry.issue, message: 'malformed JSON (the line is private, so it is not shown)' }
-          : entry.issue,
-      );
-    else if (entry.value === null || typeof entry.value !== 'object' || Array.isArray(entry.value))
-      issues.push({ file, line: entry.line, message: 'must be a JSON object (one record per line)' });
-    else records.push(entry.value as Record<string, unknown>);
-  }
-  if (!issues.length && !records.length) issues.push({ file, message: 'holds no records' });
-  if (issues.length) throw new InvalidInputError(issues);
-  return records;
-}
-
-/**
- * The backend that regenerates confidential text, and the mechanism it releases per field, known
- * before it runs. NeMo Safe Synthesizer is asked for (params `privacy.nemo.epsilon`, half the
- * release's δ); its base URL comes from params and its key from NEMO_API_KEY, never from a file.
- */
-function textBackend(params: PrivacyParams, delta: number, textFields: number) {
-  if (params.backend === 'nemo') {
-    const epsilon = params.nemo?.epsilon;
-    const baseUrl = params.nemo?.base_url;
-    if (!baseUrl || !(epsilon! > 0))
-      throw new InvalidInputError([
-        { file: 'params.yaml', field: 'privacy.nemo', message: 'the nemo backend needs `base_url` and a positive `epsilon`' },
-      ]);
-    // Half the release's δ goes to the service, shared by the fields it regenerates.
-    const dp = { epsilon: epsilon!, delta: delta / 2 / Math.max(1, textFields) };
-    const client = new NemoSafeSynthesizerClient({
-      baseUrl,
-      apiKey: process.env.NEMO_API_KEY,
-      ...(params.nemo?.timeout_s ? { timeoutMs: params.nemo.timeout_s * 1000 } : {}),
-      ...(process.env.EVALSET_NEMO_POLL_MS ? { pollIntervalMs: Number(process.env.EVALSET_NEMO_POLL_MS) } : {}),
-    });
-    return {
-      text: nemoTextSynthesizer(client, dp) as TextSynthesizer<BuiltinTextOptions>,
-      mechanism: (field: string): MechanismSpec => ({ field, mechanism: 'approximate-dp', ...dp }),
-    };
-  }
-  return {
-    text: builtinTextSynthesizer as TextSynthesizer<BuiltinTextOptions>,
-    mechanism: (field: string, z: number): MechanismSpec => ({ field, mechanism: 'gaussian', noise_multiplier: z }),
-  };
-}
+import { textBackend } from '../lib/privacy/backends.ts';
+import { readPrivateRecords } from '../lib/privacy/records.ts';
 
 export async function runSynthesize(root: string): Promise<ReleaseRecord> {
   const at = (p: string) => join(root, p);
@@ -96,12 +43,10 @@ export async function runSynthesize(root: string): Promise<ReleaseRecord> {
   const fieldsText = existsSync(at(PRIVACY_PATHS.fields)) ? readFileSync(at(PRIVACY_PATHS.fields), 'utf8') : null;
   if (fieldsText === null)
     throw new InvalidInputError([{ file: PRIVACY_PATHS.fields, message: 'is missing: every field of the private source needs a sensitivity' }]);
-  const spec = loadFieldSpec(at(PRIVACY_PATHS.fields), PRIVACY_PATHS.fields);
+  const spec = parseFieldSpec(fieldsText, PRIVACY_PATHS.fields);
   const budget = loadBudget(at(PRIVACY_PATHS.budget), PRIVACY_PATHS.budget);
-  // The source's hash is taken before anything else reads it: the attestation vouches for what was synthesised from.
-  const sourceBytes = readFileSync(at(PRIVACY_PATHS.source));
-  const sourceSha256 = sha256(sourceBytes);
-  const records = readSource(at(PRIVACY_PATHS.source), PRIVACY_PATHS.source);
+  // The source's hash is of the bytes parsed: the attestation vouches for what was synthesised from.
+  const { records, sha256: sourceSha256 } = readPrivateRecords(at(PRIVACY_PATHS.source), PRIVACY_PATHS.source);
   const seed = noiseSeed(params);
   const textOptions = {
     noise_multiplier: params.text?.noise_multiplier ?? DEFAULT_TEXT_NOISE_MULTIPLIER,
@@ -189,6 +134,7 @@ export const stage: Stage<ReleaseRecord> = {
   deps: ['datasets', 'privacy/budget.yaml', 'package-lock.json'],
   code: [
     'stages/synthesize.ts',
+    'lib/privacy/backends.ts',
     'lib/privacy/fields.ts',
     'lib/privacy/ledger.ts',
     'lib/privacy/nemo.ts',
@@ -197,14 +143,11 @@ export const stage: Stage<ReleaseRecord> = {
     'lib/privacy/placeholders.ts',
     'lib/privacy/project.ts',
     'lib/privacy/rdp.ts',
+    'lib/privacy/records.ts',
     'lib/privacy/release.ts',
     'lib/privacy/synthesize.ts',
     'lib/privacy/textSynthesizer.ts',
-    'lib/config',
-    'lib/io',
-    'lib/pipeline',
-    'lib/cli/output.ts',
-    'lib/errors.ts',
+    ...STAGE_RUNTIME_CODE,
   ],
   outs: [{ path: 'evalsets/synthetic/data.jsonl' }, { path: 'evalsets/synthetic/privacy.json', cache: false }],
   run: (root) => runSynthesize(root),

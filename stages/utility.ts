@@ -9,21 +9,12 @@ import { loadParams } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
-import { readJsonl } from '../lib/io/jsonl.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
-import type { Stage } from '../lib/pipeline/stage.ts';
+import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { PRIVACY_PATHS, SCORERS, SYNTHETIC_DATASET, hasPrivateSource, type PrivacyParams } from '../lib/privacy/project.ts';
+import { readPrivateRecords } from '../lib/privacy/records.ts';
 import { assertUtility, utilityReport, type Row } from '../lib/privacy/utility.ts';
 import { qualityJson, type QualityResult } from '../lib/quality/result.ts';
-
-const rowsOf = (path: string, file: string): Row[] => {
-  const rows: Row[] = [];
-  for (const entry of readJsonl(path, file)) {
-    if (entry.issue) throw new InvalidInputError([entry.issue]);
-    rows.push(entry.value as Row);
-  }
-  return rows;
-};
 
 export async function runUtility(root: string): Promise<QualityResult<unknown>> {
   const at = (p: string) => join(root, p);
@@ -56,8 +47,8 @@ export async function runUtility(root: string): Promise<QualityResult<unknown>> 
       ]);
     // Rows pair by position (synthesis keeps one row per source row, and a missing value stays missing):
     // the numeric measures use the pairs where every numeric feature is present on both sides.
-    const real = rowsOf(at(PRIVACY_PATHS.source), PRIVACY_PATHS.source);
-    const synthetic = rowsOf(at(PRIVACY_PATHS.data), PRIVACY_PATHS.data);
+    const real = readPrivateRecords(at(PRIVACY_PATHS.source), PRIVACY_PATHS.source).records;
+    const synthetic = readPrivateRecords(at(PRIVACY_PATHS.data), PRIVACY_PATHS.data).records;
     const numeric = u.numeric ?? [];
     const complete = (row: Row | undefined) => row !== undefined && numeric.every((f) => row[f] !== null && row[f] !== undefined);
     const pairs = real.map((r, i) => [r, synthetic[i]] as const).filter(([r, s]) => real.length !== synthetic.length || (complete(r) && complete(s)));
@@ -103,14 +94,11 @@ export const stage: Stage<QualityResult<unknown>> = {
   code: [
     'stages/utility.ts',
     'lib/privacy/project.ts',
+    'lib/privacy/records.ts',
     'lib/privacy/utility.ts',
     'lib/stats',
     'lib/quality',
-    'lib/config',
-    'lib/io',
-    'lib/pipeline',
-    'lib/cli/output.ts',
-    'lib/errors.ts',
+    ...STAGE_RUNTIME_CODE,
   ],
   outs: [
     { path: 'evalsets/synthetic/quality/utility.json', cache: false },

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InvalidInputError, type Issue } from '../errors.ts';
 import { validateAgainst } from '../config/schema.ts';
 import { readJsonl } from '../io/jsonl.ts';
+export { jsonlFiles } from '../io/jsonl.ts';
 import { byCodePoint } from '../io/order.ts';
 
 /** A label as annotators give it: a category, a rating or a yes/no. */
@@ -21,15 +21,6 @@ export interface Annotation {
 /** Where the pipeline reads annotations, and adjudicated labels (same fields; `annotator_id` is the adjudicator). */
 export const ANNOTATIONS_DIR = join('datasets', 'annotations');
 export const ADJUDICATED_DIR = join(ANNOTATIONS_DIR, 'adjudicated');
-
-/** The `*.jsonl` files directly in a folder, in name order (none when it does not exist). */
-export function jsonlFiles(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.jsonl'))
-    .sort()
-    .map((name) => join(dir, name));
-}
 
 export function checkAnnotation(value: unknown, file: string, line: number, issues: Issue[]): Annotation | undefined {
   const problems = validateAgainst('annotation', value, file, line);

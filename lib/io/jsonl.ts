@@ -1,4 +1,5 @@
-import { accessSync, closeSync, constants, lstatSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Issue } from '../errors.ts';
 import { canonicalJson } from './hash.ts';
 
@@ -176,6 +177,15 @@ export function* readJsonl(path: string, displayName = path, onChunk?: (bytes: U
       issue: { file: displayName, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` },
     };
   }
+}
+
+/** The `*.jsonl` files directly in a folder, in name order, so the same folder always reads the same way (none when it does not exist). */
+export function jsonlFiles(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 /** One canonical JSON object per line, LF-terminated: byte-stable whatever the key order in memory. */

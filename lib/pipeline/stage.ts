@@ -38,6 +38,13 @@ export interface Stage<Result = unknown> {
   summarize(result: Result): string;
 }
 
+/**
+ * The code every stage module runs besides its own: params and paths, I/O, the stage runner, its
+ * output and the errors. A stage's `code` ends with it (the import-graph test holds each list to what
+ * the module really loads).
+ */
+export const STAGE_RUNTIME_CODE = ['lib/config', 'lib/io', 'lib/pipeline', 'lib/cli/output.ts', 'lib/errors.ts'] as const;
+
 /** Substitute the dataset's name for `${key}`. */
 export const forDataset = (text: string, dataset: string): string => text.replaceAll('${key}', dataset);
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InvalidInputError, VALIDATE_HINT, formatIssue, type Issue } from '../errors.ts';
-import { readJsonl } from '../io/jsonl.ts';
+import { jsonlFiles, readJsonl } from '../io/jsonl.ts';
 import { sha256File } from '../io/hash.ts';
 import { validateAgainst } from '../config/schema.ts';
 import type { SignalName } from '../config/taxonomy.ts';
@@ -31,13 +31,7 @@ export interface Location {
 }
 
 /** The pool's JSONL files in name order, so the same folder always reads the same way. */
-export function poolFiles(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.jsonl'))
-    .sort()
-    .map((name) => join(dir, name));
-}
+export const poolFiles = jsonlFiles;
 
 /** What a scan learned about the pool as a whole: its files (with their SHA-256), size and newest record. */
 export interface PoolSummary {

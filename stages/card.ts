@@ -1,6 +1,5 @@
 /** Stage `card@{name}`: render the dataset card from meta.json, the quality results, params and the taxonomy. */
-import { existsSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { renderCard } from '../lib/card/render.ts';
 import { datasetParams, loadParams } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
@@ -10,7 +9,7 @@ import { runStageMain } from '../lib/pipeline/main.ts';
 import type { Stage } from '../lib/pipeline/stage.ts';
 import { readMeta } from '../lib/provenance/meta.ts';
 import { verifyRecordedFiles } from '../lib/provenance/verify.ts';
-import { readQuality, type QualityResult } from '../lib/quality/result.ts';
+import { readQualityResults } from '../lib/quality/result.ts';
 
 export function runCard(root: string, name: string): { card: string } {
   const paths = projectPaths(root);
@@ -21,15 +20,7 @@ export function runCard(root: string, name: string): { card: string } {
   const meta = readMeta(out.meta, relative(root, out.meta));
   // meta.json vouches for the files the sample stage wrote: a run killed between its renames leaves a mismatch, refused here.
   verifyRecordedFiles(root, out.dir, meta);
-  const quality = new Map<string, QualityResult>();
-  if (existsSync(out.qualityDir)) {
-    for (const file of readdirSync(out.qualityDir)
-      .filter((f) => f.endsWith('.json'))
-      .sort()) {
-      const result = readQuality(join(out.qualityDir, file), relative(root, join(out.qualityDir, file)));
-      quality.set(result.check, result);
-    }
-  }
+  const quality = readQualityResults(root, out.qualityDir);
   writeAtomic(out.card, renderCard(meta, params.card ?? {}, taxonomy, quality));
   return { card: relative(root, out.card) };
 }

@@ -7,7 +7,9 @@
  * only that dataset's stages.
  */
 import { join } from 'node:path';
+import { loadParams } from '../lib/config/params.ts';
 import { validateConfig } from '../lib/config/validate.ts';
+import { ensureArchive } from '../lib/eligibility/retired.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import { writeAtomic } from '../lib/io/atomic.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
@@ -18,6 +20,8 @@ export const GATE = join('interim', 'validated.json');
 export async function runConfigCheck(root: string): Promise<{ ok: true }> {
   const issues = validateConfig(root);
   if (issues.length) throw new InvalidInputError(issues);
+  // Each dataset's archive of retired examples is a dependency of its sample stage, so it must exist.
+  for (const name of Object.keys(loadParams(join(root, 'params.yaml'), 'params.yaml').datasets)) ensureArchive(root, name);
   writeAtomic(join(root, GATE), JSON.stringify({ checked: ['params.yaml', 'taxonomy/strata.json'] }) + '\n');
   return { ok: true };
 }

@@ -8,6 +8,7 @@ import { datasetParams, loadParams, sampleParamsOf, DEFAULT_BALANCE_THRESHOLD } 
 import { projectPaths } from '../lib/config/paths.ts';
 import { loadTaxonomy, strataOf } from '../lib/config/taxonomy.ts';
 import { drawEligible } from '../lib/eligibility/draw.ts';
+import { retiredExclusions } from '../lib/eligibility/retired.ts';
 import { readExclusions } from '../lib/eligibility/table.ts';
 import { releasedLabels } from '../lib/annotation/screen.ts';
 import { EvalsetError, ImbalancedDatasetError, InvalidInputError } from '../lib/errors.ts';
@@ -58,7 +59,10 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   removeStaleTemporaries([out.dir, out.qualityDir, paths.reports]);
   const voucher = readVoucher(paths);
   const index = readAssignmentIndex(paths.assignments);
-  const exclusions = readExclusions(root, new Set(index.ids), voucher.assignments.sha256);
+  const poolIds = new Set(index.ids);
+  const exclusions = readExclusions(root, poolIds, voucher.assignments.sha256);
+  // Examples a re-curation retired from this dataset stay out of its draws (evalsets/NAME/archive/).
+  for (const [id, retired] of retiredExclusions(root, name)) if (poolIds.has(id)) exclusions.set(id, [...(exclusions.get(id) ?? []), ...retired]);
 
   const strataIds = new Map([...index.byStratum].map(([stratum, rows]) => [stratum, rows.map((i) => index.ids[i])]));
   const allocate = (eligible: ReadonlyMap<string, number>) => {
@@ -208,6 +212,7 @@ export const stage: Stage<SampleMeta> = {
     'interim/pool.json',
     'interim/exclusions',
     'interim/agreement.parquet',
+    'evalsets/${key}/archive',
     'datasets/pool',
     'taxonomy',
     'package-lock.json',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bootstrapAlpha, quantileSortedType7 } from '../lib/annotation/bootstrapAlpha.ts';
+import { bootstrapAlpha } from '../lib/annotation/bootstrapAlpha.ts';
+import { quantileSortedType7 } from '../lib/stats/quantileSortedType7.ts';
 import { cohenKappa, cohenKappaFromTable } from '../lib/annotation/cohenKappa.ts';
 import { coincidences, differenceMatrix, krippendorffAlpha, perUnitDisagreement, type ReliabilityData } from '../lib/annotation/krippendorffAlpha.ts';
 import { InvalidInputError } from '../lib/errors.ts';

@@ -6,6 +6,7 @@ import { changelogOf, diffParams, renderChangelog } from '../lib/versioning/chan
 import { classifyBump, describeDiff, diffSnapshots, planRelease } from '../lib/versioning/plan.ts';
 import { snapshotOf, type DatasetSnapshot } from '../lib/versioning/snapshot.ts';
 import { isDeletion, parsePushedRefs, pushedReleases } from '../lib/versioning/tags.ts';
+import { datasetRow } from './support/datasetRows.ts';
 
 const COLUMNS = { id: 'string', prompt: 'string', labels: 'string' };
 type Entry = [id: string, stratum: string, content: string, label: string];
@@ -104,18 +105,7 @@ describe('planRelease', () => {
 });
 
 describe('every column of a row is covered (row_hash)', () => {
-  const row = (id: string, over: Partial<DatasetRow> = {}): DatasetRow => ({
-    id,
-    prompt: `prompt ${id}`,
-    reference: null,
-    task_category: 'reasoning',
-    difficulty: 'routine',
-    stratum: 'reasoning×routine',
-    capabilities: ['logic'],
-    labels: '{"quality":"good"}',
-    source: 'demo',
-    ...over,
-  });
+  const row = datasetRow;
   const rows = [row('1'), row('2'), row('3')];
   /** A snapshot built the way the sample stage builds it: the manifest lines from manifestLine, meta.json's content hash from the rows. */
   const released = (rs: DatasetRow[]): DatasetSnapshot => ({

@@ -25,6 +25,8 @@ const NO_OUTPUT_BYTES: Record<string, string> = {
   'proper-lockfile': 'the privacy ledger lock; writes no output',
   husky: 'git hooks',
   prettier: 'the pre-commit check of staged code; no dataset output',
+  '@octokit/rest': 'the refresh runner talks to GitHub; writes no output',
+  diff: 'the card diff in a refresh pull request description; no output',
 };
 
 function importedPackages(dirs: string[]): Set<string> {

@@ -1,3 +1,4 @@
+import { commitMessage } from '../lib/refresh/changeset.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubClient, GitHubError, REFRESH_LABEL } from '../lib/refresh/github.ts';
 import { ESCALATION_MARKER, escalationPayload, openedPayload, runRefresh, type RunRefreshOptions } from '../lib/refresh/runner.ts';
@@ -36,7 +37,13 @@ function options(now: Date, action: 're-curate' | 'monitor' = 're-curate'): RunR
     report: { action, text: 'task_category: JSD 0.142 nats (noise floor 0.031): re-curate' },
     changeset: {
       files: [{ path: 'evalsets/support-qa/changeset.json', content: '{"retain":[],"retire":[],"replace":[],"add":[]}\n' }],
-      subject: 'evalset(support-qa): refresh proposal',
+      message: commitMessage(
+        {
+          subject: 'dataset(support-qa): refresh against production traffic (retire 2, add 2, relabel 0)',
+          trailers: { 'Dataset-Change': 'refresh', Retired: '2', Added: '2' },
+        },
+        'task_category: JSD 0.142 nats (noise floor 0.031): re-curate',
+      ),
       card_diff: '-share billing 0.20\n+share billing 0.35\n',
       stratum_statistics: '| stratum | reference | production |\n|---|---|---|\n| billing | 0.20 | 0.35 |',
     },
@@ -59,7 +66,9 @@ describe('runRefresh', () => {
     expect(pull.body).toContain('| billing | 0.20 | 0.35 |');
 
     const tip = github.commits.get(github.refs.get(pull.head)!)!;
-    expect(tip.message).toBe('evalset(support-qa): refresh proposal\n\ntask_category: JSD 0.142 nats (noise floor 0.031): re-curate\n');
+    expect(tip.message).toBe(
+      'dataset(support-qa): refresh against production traffic (retire 2, add 2, relabel 0)\n\ntask_category: JSD 0.142 nats (noise floor 0.031): re-curate\n\nDataset-Change: refresh\nRetired: 2\nAdded: 2\n',
+    );
     expect(tip.files.get('evalsets/support-qa/changeset.json')).toContain('"retire"');
 
     const second = await runRefresh(options(hoursAfter(24)));

@@ -51,9 +51,11 @@ describe('the stage registry', () => {
       'classify',
       'duplicates',
       'agreement',
+      'features',
       'sample',
       'agreement-report',
       'coverage',
+      'staleness',
       'card',
     ]);
   });

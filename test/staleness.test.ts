@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../lib/demo/rng.ts';
 import { categoryHistograms, fixedBinCounts, fixedBinHistograms, fixedBinLabels, OTHER, topEntityHistograms } from '../lib/refresh/histogram.ts';
-import { noiseFloor } from '../lib/refresh/noiseFloor.ts';
+import { multinomialSampler, noiseFloor } from '../lib/refresh/noiseFloor.ts';
 import { actionFor, DEFAULT_THRESHOLDS, staleness, strongestAction } from '../lib/refresh/staleness.ts';
 import { jensenShannonDivergence, jensenShannonDivergenceOfCounts } from '../lib/stats/jensenShannonDivergence.ts';
+import { checkStaleness, type StalenessSettings, type TrafficDayFeatures } from '../lib/refresh/check.ts';
+import type { PromptFeatures } from '../lib/refresh/features.ts';
+import { stalenessReport, stalenessResult, trendCsv } from '../lib/refresh/result.ts';
+import { renderStaleness } from '../lib/card/sections/staleness.ts';
 
 // Reference values below come from SciPy 1.17.1 with NumPy 2.4.6 unless said otherwise.
 // scipy.spatial.distance.jensenshannon returns the Jensen–Shannon DISTANCE: the divergence is its square.
@@ -190,5 +194,124 @@ describe('noise floor', () => {
     expect(() => noiseFloor([1.5, 0], [1, 1], { seed: 1 })).toThrow(/whole number/);
     expect(() => noiseFloor([1, 0], [1, 1], { seed: 1, quantile: 1 })).toThrow(/quantile/);
     expect(() => staleness([{ name: 'x', histogram: { bins: ['a'], reference: [1, 1], current: [1, 1] } }], { seed: 1 })).toThrow(/1 bins/);
+  });
+
+  it('draws multinomial counts whose bins have the Bin(n, pₖ) mean n·pₖ and variance n·pₖ(1 − pₖ), within 5 standard errors', () => {
+    // A multinomial count's marginal is binomial (Johnson, Kotz & Balakrishnan, "Discrete Multivariate
+    // Distributions", 1997, ch. 35): E xₖ = n·pₖ, Var xₖ = n·pₖqₖ, fourth central moment μ₄ = n·pₖqₖ(1 + 3pₖqₖ(n − 2)).
+    // Over R draws the mean's standard error is √(n·pₖqₖ / R), the sample variance's √((μ₄ − (n·pₖqₖ)²) / R).
+    const R = 20_000;
+    const cases = [
+      // The pooled counts of a typical comparison, drawn at the reference's size: binomials of mean ≥ 10 (BTRD).
+      { weights: [340, 280, 230, 290, 250], n: 1200 },
+      // A bin of 99.9 % beside rare ones, and an empty bin: binomials of mean < 10 (Bernoulli trials), p > ½ flipped.
+      { weights: [0, 9990, 7, 3], n: 1000 },
+    ];
+    for (const { weights, n } of cases) {
+      const draw = multinomialSampler(weights, 11);
+      const draws = Array.from({ length: R }, () => draw(n));
+      for (const counts of draws) expect(counts.reduce((a, b) => a + b, 0)).toBe(n);
+      const total = weights.reduce((a, b) => a + b, 0);
+      weights.forEach((w, k) => {
+        const xs = draws.map((counts) => counts[k]);
+        if (w === 0) return expect(xs.every((x) => x === 0)).toBe(true);
+        const p = w / total;
+        const variance = n * p * (1 - p);
+        const mu4 = variance * (1 + 3 * p * (1 - p) * (n - 2));
+        const mean = xs.reduce((a, b) => a + b, 0) / R;
+        const sampleVariance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (R - 1);
+        expect(Math.abs(mean - n * p)).toBeLessThan(5 * Math.sqrt(variance / R));
+        expect(Math.abs(sampleVariance - variance)).toBeLessThan(5 * Math.sqrt((mu4 - variance ** 2) / R));
+      });
+    }
+    expect(multinomialSampler([3, 1], 1)(0)).toEqual([0, 0]);
+    expect(() => multinomialSampler([0, 0], 1)).toThrow(/all 0/);
+    expect(() => multinomialSampler([3, 1], 1)(2.5)).toThrow(/whole number/);
+  });
+
+  it('costs K binomial draws per sample, not n draws: a million per side, still on the χ² limit', () => {
+    // The old draw-per-observation sampler needed 2·10⁹ draws here, about 110 s; this one takes milliseconds,
+    // so the 2 s bound leaves a wide margin for a slow machine.
+    // scipy 1.17.1: chi2.ppf(0.95, 9) / (4 * 1_000_000) → 4.229744401155112e-06
+    const counts = new Array(10).fill(100_000);
+    const start = performance.now();
+    const floor = noiseFloor(counts, counts, { seed: 1 });
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(floor / 4.229744401155112e-6).toBeGreaterThan(0.9);
+    expect(floor / 4.229744401155112e-6).toBeLessThan(1.1);
+  });
+
+  it('gives every safe integer seed its own stream, 0, negatives and seeds past 2³² included', () => {
+    const seeds = [0, 1, -1, 2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    const firstDraws = seeds.map((seed) => multinomialSampler([1, 1, 1, 1, 1], seed)(1_000_000).join());
+    expect(new Set(firstDraws).size).toBe(seeds.length);
+    expect(() => multinomialSampler([1, 1], 0.5)).toThrow(/seed must be an integer/);
+  });
+});
+
+describe('checkStaleness over daily traffic, and its report', () => {
+  const settings: StalenessSettings = {
+    seed: 11,
+    window_days: 3,
+    trend_days: 5,
+    length_bins: [0, 50, 100, 400],
+    top_entities: 3,
+    thresholds: { monitor: 0.05, recurate: 0.1 },
+    noise_floor: { replicates: 300, quantile: 0.95 },
+  };
+  /** n prompts drawn from category shares (a, b) and lengths drawn from a length range. */
+  const prompts = (r: Rng, n: number, codeShare: number, maxTokens: number): PromptFeatures[] =>
+    Array.from({ length: n }, () => ({
+      category: r.float(0, 1) < codeShare ? 'code' : 'chat',
+      tokens: r.int(10, maxTokens),
+      entities: [r.pick(['acme', 'globex', 'initech'])],
+    }));
+  const r = new Rng(5);
+  const reference = prompts(r, 400, 0.3, 90);
+  const day = (date: string, codeShare: number, maxTokens: number): TrafficDayFeatures => ({ date, prompts: prompts(r, 150, codeShare, maxTokens) });
+  const days = [
+    day('2026-03-01', 0.3, 90),
+    day('2026-03-02', 0.3, 90),
+    day('2026-03-03', 0.3, 90),
+    day('2026-03-04', 0.95, 300),
+    day('2026-03-05', 0.95, 300),
+    day('2026-03-06', 0.95, 300),
+  ];
+
+  it('pools the last window_days for the verdict, compares each of the last trend_days on its own, and finds the first day that called for re-curation', () => {
+    const check = checkStaleness(reference, [...days].reverse(), settings);
+    expect(check.window).toEqual({ from: '2026-03-04', to: '2026-03-06', days: 3, prompts: 450 });
+    expect(check.trend.map((t) => t.date)).toEqual(['2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06']);
+    expect(check.trend.slice(0, 2).every((t) => t.action === 'none')).toBe(true);
+    expect(check.first_recurate).toBe('2026-03-04');
+    expect(check.action).toBe('re-curate');
+    const category = check.dimensions.find((d) => d.name === 'task_category')!;
+    expect(category.action).toBe('re-curate');
+    expect(category.shifts[0].bin).toMatch(/^(chat|code)$/);
+    // The entity mix did not move: sampling noise alone, below its floor.
+    expect(check.dimensions.find((d) => d.name === 'entities')!.action).toBe('none');
+  });
+
+  it('renders the card section with a sparkline per dimension, the same text as the Markdown report', () => {
+    const check = checkStaleness(reference, days, settings);
+    const result = stalenessResult('demo', {
+      ...check,
+      settings,
+      traffic: { dir: 'datasets/traffic', partitions: 6, first: '2026-03-01', last: '2026-03-06', classified: 4 },
+    });
+    expect(result.status).toBe('warn');
+    const section = renderStaleness(result);
+    expect(section).toMatch(/^\*\*re-curate\*\* — Re-curation is due: task_category, prompt_length/);
+    const row = section.split('\n').find((l) => l.startsWith('| task_category'))!;
+    const spark = row.split('|')[5].trim();
+    expect(spark).toHaveLength(5);
+    expect(spark).toMatch(/^[▁▂▃▄▅▆▇█]{5}$/);
+    expect(spark.at(0)! < spark.at(-1)!).toBe(true); // the block characters are in code-point order
+    expect(section).toContain('The first day whose own traffic called for re-curation: **2026-03-04**');
+    expect(stalenessReport(result)).toBe(`# Staleness of demo\n\n${section}\n`);
+    const csv = trendCsv(result.details, 'task_category').trimEnd().split('\n');
+    expect(csv[0]).toBe('date,prompts,noise_floor,recurate_threshold,jsd');
+    expect(csv).toHaveLength(6);
+    expect(csv[1].startsWith('2026-03-02,150,')).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { quantileSortedType7 } from '../stats/quantileSortedType7.ts';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { alphaFromCoincidences, coincidences, differenceMatrix, perUnitDisagreement, type Level, type ReliabilityData } from './krippendorffAlpha.ts';
@@ -20,17 +21,6 @@ export interface BootstrapAlphaResult {
   samples: number;
   /** Replicates skipped because every pairable value drawn was the same (D_e = 0, α undefined). */
   skipped: number;
-}
-
-/**
- * The type-7 ("linear") quantile of sorted values, the default of R's `quantile` and NumPy's
- * `np.quantile` (Hyndman & Fan 1996, "Sample quantiles in statistical packages", definition 7):
- * h = (N − 1)p, Q = x⌊h⌋ + (h − ⌊h⌋)(x⌊h⌋+1 − x⌊h⌋). Hand-written: no quantile library is a dependency.
- */
-export function quantileSortedType7(sorted: ArrayLike<number>, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  return lo + 1 < sorted.length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
 }
 
 /**

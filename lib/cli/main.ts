@@ -5,6 +5,7 @@ import { commands as configCommands } from '../config/cli.ts';
 import { commands as demoCommands } from '../demo/cli.ts';
 import { commands as pipelineCommands } from '../pipeline/cli.ts';
 import { commands as privacyCommands } from '../privacy/cli.ts';
+import { commands as refreshCommands } from '../refresh/cli.ts';
 import { commands as versioningCommands } from '../versioning/cli.ts';
 import { stageCommands } from './stageCommands.ts';
 import { commands as startCommands } from './start.ts';
@@ -16,6 +17,7 @@ const CAPABILITIES: Commands[] = [
   configCommands,
   stageCommands,
   annotationCommands,
+  refreshCommands,
   privacyCommands,
   pipelineCommands,
   versioningCommands,

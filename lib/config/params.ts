@@ -31,6 +31,34 @@ export interface DatasetParams {
   agreement?: DatasetAgreementParams;
   /** Capability coverage (stage coverage@name). */
   coverage?: { fail_on_gap?: boolean };
+  /** Staleness against production traffic and delta-mode re-curation (stages staleness@name, recurate@name). */
+  refresh?: DatasetRefreshParams;
+}
+
+export interface DatasetRefreshParams {
+  /** Whether this dataset is meant to mirror production traffic (a stress set is not): staleness runs only then. */
+  track_traffic?: boolean;
+  /** GitHub login of the dataset's owner, assigned to its refresh pull requests. */
+  owner?: string;
+  /** The share of the previous version's examples a proposal keeps at least (default 0.7). */
+  min_overlap?: number;
+  retire?: {
+    /** An example further than this from the production centroid may retire (feature distance in [0, 1], default 0.5). */
+    max_distance?: number;
+    /** A stratum whose category's production share falls below this retires down to its floor (default 0.02). */
+    min_production_share?: number;
+  };
+}
+
+/** The staleness check's settings, shared by every dataset (lib/refresh/check.ts StalenessSettings). */
+export interface StalenessParams {
+  seed?: number;
+  window_days?: number;
+  trend_days?: number;
+  length_bins?: number[];
+  top_entities?: number;
+  thresholds?: { monitor?: number; recurate?: number };
+  noise_floor?: { replicates?: number; quantile?: number };
 }
 
 export interface DatasetAgreementParams {
@@ -47,6 +75,10 @@ export interface Params {
   datasets: Record<string, DatasetParams>;
   /** The agreement screen over the pool's annotations (stage agreement). */
   agreement?: { min_agreement?: number };
+  /** Staleness against production traffic (stage staleness@name). */
+  staleness?: StalenessParams;
+  /** The scheduled refresh runner (`evalset refresh run`). */
+  refresh?: { on_call?: string };
 }
 
 export const DEFAULT_MIN_AGREEMENT = 0.5;

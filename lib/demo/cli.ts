@@ -8,7 +8,7 @@ import { writeDemo } from './generate.ts';
 export const commands: Commands = () => [
   {
     command: 'demo',
-    describe: 'write the embedded demo inputs (pool, annotations, private source) to datasets/ when the pool is empty',
+    describe: 'write the embedded demo inputs (pool, annotations, private source, production traffic) to datasets/ when the pool is empty',
     builder: (y) => y.option('force', { type: 'boolean', default: false, describe: 'write datasets/pool/demo.jsonl even when the pool holds files' }),
     handler: run<Common & { force: boolean }>(async (args) => {
       const taxonomy = loadTaxonomy(projectPaths(args.root).taxonomy);

@@ -9,6 +9,7 @@ import { normalizePrompt } from '../eligibility/duplicates.ts';
 import { Rng } from './rng.ts';
 import { demoAnnotations } from './annotations.ts';
 import { demoPrivateSource } from './privateSource.ts';
+import { demoTraffic, writeDemoTraffic } from './traffic.ts';
 import { byId } from '../io/order.ts';
 import { InputsNotPulledError, trackedInputs } from './trackedPool.ts';
 
@@ -125,7 +126,8 @@ export interface DemoResult {
 }
 
 /**
- * Write the demo inputs under `datasets/` (the pool, its annotations, a private source) when the pool is empty. A pool that holds any `*.jsonl`
+ * Write the demo inputs under `datasets/` (the pool, its annotations, a private source, six weeks of
+ * production traffic) when the pool is empty. A pool that holds any `*.jsonl`
  * file is the user's data and is never touched, unless `force` says so. An empty pool is the demo's
  * to fill only when no datasets.dvc tracks the inputs, or the one there tracks the demo itself;
  * otherwise the inputs were not pulled yet, and writing the demo would replace them at the next
@@ -139,7 +141,8 @@ export async function writeDemo(datasetsDir: string, tokenizer: Taxonomy['tokeni
     const tracked = trackedInputs(datasetsDir);
     if (tracked.kind === 'other') throw new InputsNotPulledError(tracked.md5);
   }
-  const examples = demoPool(await loadTokenCounter(tokenizer));
+  const countTokens = await loadTokenCounter(tokenizer);
+  const examples = demoPool(countTokens);
   const annotations = join(datasetsDir, 'annotations', 'demo.jsonl');
   writeAtomic(path, toJsonl(examples));
   writeAtomic(annotations, toJsonl(demoAnnotations(examples, DEMO_SEED).annotations));
@@ -148,5 +151,7 @@ export async function writeDemo(datasetsDir: string, tokenizer: Taxonomy['tokeni
   const fields = join(datasetsDir, 'private', 'fields.yaml');
   writeAtomic(source, toJsonl(privateSource.records));
   writeAtomic(fields, privateSource.fieldsYaml);
-  return { written: [path, annotations, source, fields], skipped: [] };
+  const traffic = join(datasetsDir, 'traffic');
+  writeDemoTraffic(traffic, demoTraffic(countTokens));
+  return { written: [path, annotations, source, fields, traffic], skipped: [] };
 }

@@ -12,8 +12,8 @@ export interface StageOut {
   cache?: false;
   /** A DVC metrics file (`dvc metrics show/diff`). */
   metrics?: true;
-  /** A DVC plots file (`dvc plots show`). */
-  plots?: true;
+  /** A DVC plots file (`dvc plots show`), with the fields it draws when not DVC's defaults. */
+  plots?: true | { x: string; y: string; title?: string };
 }
 
 export interface Stage<Result = unknown> {
@@ -23,6 +23,8 @@ export interface Stage<Result = unknown> {
   perDataset: boolean;
   /** One line for --help and the README. */
   describe: string;
+  /** false: the capability's CLI registers its own command of this name (with options of its own), not the generic stage command. */
+  command?: false;
   /** Params keys the stage reads, e.g. `datasets.${key}.seed`. DVC re-runs the stage when one changes. */
   params: string[];
   /** Code the stage runs: its own module and the lib folders it imports (a test checks the import graph). */
@@ -62,6 +64,7 @@ function dvcOut(out: StageOut): DvcOut {
   // Outputs persist (DVC does not delete them before the stage runs) and every writer is atomic, so a
   // stage that fails or is killed leaves the previous outputs intact; see the README, "When a run fails".
   flags.persist = true;
+  if (typeof out.plots === 'object') Object.assign(flags, out.plots);
   return { [out.path]: flags };
 }
 

@@ -49,6 +49,14 @@ export const OUTPUT_PACKAGES = {
   'simple-statistics': 'utility report',
   /** The attestation's signature bytes. */
   openpgp: 'attestation signature',
+  /** Tags the named entities of prompts: the staleness entity histogram and the re-curation feature vectors. */
+  compromise: 'staleness entities; re-curation distances',
+  /** The naive Bayes that assigns a category to a traffic prompt without one. */
+  bayes: 'categories of unlabelled traffic',
+  /** The binomial draws of the staleness noise floor's bootstrap. */
+  '@stdlib/random-base-binomial': 'staleness noise floors',
+  /** The staleness trend in the card and the report. */
+  sparkly: 'staleness sparklines',
 } as const;
 
 export type OutputPackage = keyof typeof OUTPUT_PACKAGES;

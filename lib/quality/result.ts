@@ -5,7 +5,8 @@
  * versioned by `schema_version` and validated against taxonomy/schemas/quality.schema.json when
  * written and when read.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { validateAgainst } from '../config/schema.ts';
 import { InvalidInputError } from '../errors.ts';
 
@@ -42,4 +43,17 @@ export function readQuality(path: string, file: string): QualityResult {
   const issues = validateAgainst('quality', value, file);
   if (issues.length) throw new InvalidInputError(issues);
   return value as QualityResult;
+}
+
+/** Every result in a dataset's quality folder, by check (what the card renders). */
+export function readQualityResults(root: string, dir: string): Map<string, QualityResult> {
+  const quality = new Map<string, QualityResult>();
+  if (!existsSync(dir)) return quality;
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    const result = readQuality(join(dir, file), relative(root, join(dir, file)));
+    quality.set(result.check, result);
+  }
+  return quality;
 }

@@ -1,10 +1,9 @@
-import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { quantileSortedType7 } from '../annotation/bootstrapAlpha.ts';
+import binomial from '@stdlib/random-base-binomial';
+import { quantileSortedType7 } from '../stats/quantileSortedType7.ts';
 import { jensenShannonDivergence } from '../stats/jensenShannonDivergence.ts';
 
 export interface NoiseFloorOptions {
-  /** Seed of the xoroshiro128+ generator (pure-rand): the same seed gives the same floor, bit for bit. */
+  /** Seed of the MT19937 generator behind the binomial draws (@stdlib): the same seed gives the same floor, bit for bit. */
   seed: number;
   /** Bootstrap replicates B (default 1,000). */
   replicates?: number;
@@ -23,15 +22,14 @@ export interface NoiseFloorOptions {
  * The floor is the two-sample bootstrap under the null hypothesis of Efron & Tibshirani, "An
  * Introduction to the Bootstrap" (1993), Algorithm 16.1: under the null both samples come from one
  * distribution, estimated by pooling them, p̂ₖ = (aₖ + bₖ) / (n_ref + n_cur). Each of B replicates
- * draws a multinomial sample of size n_ref and one of size n_cur from p̂ (an index drawn uniformly
- * from the pooled N = n_ref + n_cur observations, so p̂ is exact in integers) and computes their JSD.
- * The floor is the `quantile` (default 95th) of the B values, type 7 (Hyndman & Fan 1996, as R and
- * NumPy default). So "JSD above the floor" is the bootstrap test of equal distributions rejecting at
- * level 1 − quantile.
+ * draws a multinomial sample of size n_ref and one of size n_cur from p̂ (multinomialSampler, by
+ * conditional binomials) and computes their JSD. The floor is the `quantile` (default 95th) of the B
+ * values, type 7 (Hyndman & Fan 1996, as R and NumPy default). So "JSD above the floor" is the
+ * bootstrap test of equal distributions rejecting at level 1 − quantile.
  *
  * `reference` and `current` are counts per bin over the same bins (a HistogramPair's two sides), whole
- * numbers ≥ 0 with at least one on each side. The cost is B · (n_ref + n_cur) draws, each a binary
- * search over the K bins.
+ * numbers ≥ 0 with at least one on each side. The cost is 2B multinomial draws of at most K binomial
+ * draws each, whatever the sample sizes (see multinomialSampler for the one exception).
  */
 export function noiseFloor(reference: readonly number[], current: readonly number[], options: NoiseFloorOptions): number {
   const { seed, replicates = 1000, quantile = 0.95 } = options;
@@ -39,48 +37,89 @@ export function noiseFloor(reference: readonly number[], current: readonly numbe
   if (!Number.isInteger(replicates) || replicates < 1) throw new RangeError(`replicates must be a positive integer, got ${replicates}`);
   if (!(quantile > 0 && quantile < 1)) throw new RangeError(`quantile must lie strictly between 0 and 1, got ${quantile}`);
   if (reference.length !== current.length) throw new RangeError('the two histograms differ in length');
-  const nRef = sampleSize(reference, 'reference');
-  const nCur = sampleSize(current, 'current');
+  const nRef = nonEmptySampleSize(reference, 'reference');
+  const nCur = nonEmptySampleSize(current, 'current');
 
-  // cumulative[k] = pooled observations in bins 0 … k; an index u in [0, N) falls in the first bin with cumulative > u.
-  const K = reference.length;
-  const cumulative = new Array<number>(K);
-  let running = 0;
-  for (let k = 0; k < K; k++) cumulative[k] = running += reference[k] + current[k];
-  const N = running;
-
-  const rng = xoroshiro128plus(seed);
-  const draw = (counts: number[], n: number) => {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const u = uniformInt(rng, 0, N - 1);
-      let lo = 0;
-      let hi = K - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (cumulative[mid] > u) hi = mid;
-        else lo = mid + 1;
-      }
-      counts[lo]++;
-    }
-  };
-  const a = new Array<number>(K);
-  const b = new Array<number>(K);
+  const draw = multinomialSampler(
+    reference.map((a, k) => a + current[k]),
+    seed,
+  );
   const values = new Float64Array(replicates);
-  for (let r = 0; r < replicates; r++) {
-    draw(a, nRef);
-    draw(b, nCur);
-    values[r] = jensenShannonDivergence(a, b);
-  }
+  for (let r = 0; r < replicates; r++) values[r] = jensenShannonDivergence(draw(nRef), draw(nCur));
   return quantileSortedType7(values.sort(), quantile);
 }
 
-function sampleSize(counts: readonly number[], name: string): number {
+/**
+ * A seeded sampler of multinomial counts: `draw(n)` returns the counts per bin of n draws with
+ * replacement from the bins, bin k drawn with probability weights[k] / Σ weights. The weights are
+ * counts (whole numbers ≥ 0, at least one positive), so each probability below is a ratio of two
+ * integers, rounded once.
+ *
+ * The conditional binomial method (Devroye, "Non-Uniform Random Variate Generation" (1986), ch. XI;
+ * Davis, "The computer generation of multinomial random variates", Comput. Stat. Data Anal. 16 (1993)
+ * 205–217, which GSL's gsl_ran_multinomial and numpy's Generator.multinomial also follow):
+ * x₁ ~ Bin(n, p₁), then x₂ ~ Bin(n − x₁, p₂ / (1 − p₁)), …, each bin a binomial of the draws left
+ * given the bins before, and the last bin takes the rest. That is at most K binomial draws instead of
+ * n categorical ones.
+ *
+ * Any order of the bins gives the same multinomial law; they are taken by decreasing weight (ties by
+ * index) because that keeps the binomials cheap. @stdlib's binomial uses Hörmann's BTRD ("The
+ * generation of binomial random variates", J. Stat. Comput. Simul. 46, 1993), O(1) per draw, when the
+ * mean m·min(p, 1 − p) over the m draws left is ≥ 10, and otherwise sums m Bernoulli trials. By
+ * decreasing weight each conditional p is ≥ 1/R over the R bins left, so a small-mean draw with p ≤ ½
+ * has m < 10R trials: bounded by K, not by n. The one O(n) case left is a bin holding more than half
+ * the remaining weight while fewer than 10 of the m draws are expected outside it (m·(1 − p) < 10):
+ * its Bernoulli trials cost m, no more than the old draw-per-observation sampler did, and about 10
+ * draws are left after it.
+ *
+ * The generator is @stdlib's MT19937 (Matsumoto & Nishimura 1998), seeded through its init_by_array
+ * with the seed's 64-bit two's complement split into two 32-bit words [low, high], so every safe
+ * integer, 0 and negatives included, names its own stream. MT19937 is integer arithmetic and the
+ * BTRD uses @stdlib's own ln and pow (no Math.log or Math.pow) and the correctly rounded Math.sqrt,
+ * so a seed gives the same draws on every machine.
+ */
+export function multinomialSampler(weights: readonly number[], seed: number): (n: number) => number[] {
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  const total = wholeCountTotal(weights, 'weight list');
+  if (total === 0) throw new RangeError('the weights are all 0: a multinomial needs at least one bin of positive weight');
+  const order = weights
+    .map((_, k) => k)
+    .filter((k) => weights[k] > 0)
+    .sort((i, j) => weights[j] - weights[i] || i - j);
+  const twosComplement = BigInt.asUintN(64, BigInt(seed));
+  const words = [Number(twosComplement & 0xffffffffn), Number(twosComplement >> 32n)];
+  const binomialOf = binomial.factory({ seed: words });
+  return (n: number) => {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`the number of draws must be a whole number ≥ 0, got ${n}`);
+    const counts = new Array<number>(weights.length).fill(0);
+    let left = n;
+    let weightLeft = total;
+    for (const k of order) {
+      if (left === 0) break;
+      const w = weights[k];
+      // The last bin with weight has conditional probability 1: it takes the rest. (@stdlib's binomial also
+      // refuses m = 0, returning NaN, and could return m − 1 for p = 1 once in 2⁵³: both are kept from it.)
+      const x = w === weightLeft ? left : binomialOf(left, w / weightLeft);
+      counts[k] = x;
+      left -= x;
+      weightLeft -= w;
+    }
+    return counts;
+  };
+}
+
+function nonEmptySampleSize(counts: readonly number[], side: string): number {
+  const n = wholeCountTotal(counts, `${side} histogram`);
+  if (n === 0) throw new RangeError(`the ${side} histogram is empty: a noise floor needs at least one observation on each side`);
+  return n;
+}
+
+/** The sum of counts that must be whole numbers ≥ 0. */
+function wholeCountTotal(counts: readonly number[], what: string): number {
   let n = 0;
   for (const c of counts) {
-    if (!Number.isSafeInteger(c) || c < 0) throw new RangeError(`the ${name} histogram holds a count that is not a whole number ≥ 0: ${c}`);
+    if (!Number.isSafeInteger(c) || c < 0) throw new RangeError(`the ${what} holds a count that is not a whole number ≥ 0: ${c}`);
     n += c;
   }
-  if (n === 0) throw new RangeError(`the ${name} histogram is empty: a noise floor needs at least one observation on each side`);
   return n;
 }

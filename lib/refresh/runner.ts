@@ -3,7 +3,7 @@
  * clients and the injected time, so the 48-hour rules are tested without waiting:
  *
  * - re-curation due and no refresh pull request open → branch `evalset/refresh/NAME/YYYY-MM-DD` (UTC date of `now`)
- *   from the default branch, the changeset committed with the staleness report as the commit body, a pull request
+ *   from the default branch, the changeset committed (the message holds the staleness report as its body), a pull request
  *   whose description holds the card diff and the per-stratum statistics, labelled `evalset-refresh`, assigned to the
  *   dataset owner, and a Slack message;
  * - a refresh pull request open (head branch under `evalset/refresh/NAME/` and the label) → no second one;
@@ -31,8 +31,8 @@ export interface RefreshReport {
 export interface RefreshChangeset {
   /** The files the proposal commits: the changeset JSON and whatever else it carries. */
   files: FileToCommit[];
-  /** The commit subject, e.g. the structured `evalset changelog` subject line. */
-  subject: string;
+  /** The whole commit message: the structured `evalset changelog` subject, the staleness report as the body, the trailers. */
+  message: string;
   /** The dataset card diff (unified diff text) for the pull request description. */
   card_diff: string;
   /** The per-stratum statistics (a Markdown table) for the pull request description. */
@@ -118,7 +118,7 @@ export async function runRefresh(options: RunRefreshOptions): Promise<RefreshOut
   const branch = `${refreshBranchPrefix(dataset)}${utcDate(now)}`;
   const base = await github.defaultBranch(owner, repo);
   await github.createBranch(owner, repo, branch, base);
-  await github.commitFiles(owner, repo, branch, changeset.files, `${changeset.subject}\n\n${report.text.replace(/\n+$/, '')}\n`);
+  await github.commitFiles(owner, repo, branch, changeset.files, changeset.message);
   const pull = await github.openPull(owner, repo, {
     title: `evalset refresh: ${dataset} (${utcDate(now)})`,
     head: branch,

@@ -1,6 +1,9 @@
 import { jensenShannonDivergence } from '../stats/jensenShannonDivergence.ts';
 import type { HistogramPair } from './histogram.ts';
 import { noiseFloor } from './noiseFloor.ts';
+import { DEFAULT_THRESHOLDS } from './settings.ts';
+
+export { DEFAULT_THRESHOLDS };
 
 /** What a dimension, or the dataset, calls for, weakest first. */
 export const ACTIONS = ['none', 'monitor', 're-curate'] as const;
@@ -11,8 +14,6 @@ export interface StalenessThresholds {
   monitor: number;
   recurate: number;
 }
-
-export const DEFAULT_THRESHOLDS: StalenessThresholds = { monitor: 0.05, recurate: 0.1 };
 
 export interface StalenessDimension {
   /** e.g. `task_category`, `prompt_length`, `entities`. */

@@ -5,6 +5,7 @@ import { describeDiff, type ReleasePlan } from './plan.ts';
 import { datasetNames, planFor } from './release.ts';
 import { describeReproduction, reproduceTag } from './reproduce.ts';
 import { createReleaseTag } from './tag.ts';
+import { describeWrite, writeRequiredVersions } from './writeVersion.ts';
 
 export const commands: Commands = ({ rebuild }) => [
   {
@@ -15,11 +16,31 @@ export const commands: Commands = ({ rebuild }) => [
         .command(
           'plan',
           'the semver bump each dataset requires since its baseline release, with reasons and the diff; exit 1 if a declared version breaks the rules',
-          (z) => z.option('dataset', { alias: 'd', type: 'string', describe: 'one dataset (default: all in params.yaml)' }),
-          run<Common & { dataset?: string }>((args) => {
+          (z) =>
+            z.option('dataset', { alias: 'd', type: 'string', describe: 'one dataset (default: all in params.yaml)' }).option('write', {
+              type: 'boolean',
+              default: false,
+              describe:
+                'set each refused version in params.yaml to the one the bump rules require (a first release is left as it is), then plan again',
+            }),
+          run<Common & { dataset?: string; write: boolean }>((args) => {
             const names = args.dataset ? [args.dataset] : datasetNames(args.root, { kind: 'worktree' });
-            const plans = names.map((name) => planFor(args.root, name, { kind: 'worktree' }));
-            emit(args.json, plans, () => plans.map(describePlan).join('\n\n'));
+            const planAll = () => names.map((name) => planFor(args.root, name, { kind: 'worktree' }));
+            let plans = planAll();
+            if (!args.write) {
+              emit(args.json, plans, () => plans.map(describePlan).join('\n\n'));
+              return plans.every((p) => p.ok) ? 0 : 1;
+            }
+            const writes = writeRequiredVersions(args.root, plans);
+            // The plan printed is the one after writing: it says whether the written versions pass.
+            if (writes.length) plans = planAll();
+            const written = new Map(writes.map((w) => [w.dataset, { from: w.from, to: w.to }]));
+            emit(
+              args.json,
+              plans.map((plan) => ({ ...plan, written: written.get(plan.dataset) ?? null })),
+              () =>
+                [...(writes.length ? [[...writes.map(describeWrite), REBUILD_AFTER_WRITE].join('\n')] : []), ...plans.map(describePlan)].join('\n\n'),
+            );
             return plans.every((p) => p.ok) ? 0 : 1;
           }),
         )
@@ -61,6 +82,9 @@ export const commands: Commands = ({ rebuild }) => [
     }),
   },
 ];
+
+/** The sample stage reads `version` (meta.json records it), so dvc.lock no longer matches params.yaml until the stage runs again. */
+const REBUILD_AFTER_WRITE = 'params.yaml written: run `dvc repro` and stage the result';
 
 function describePlan(plan: ReleasePlan): string {
   const head = plan.previousTag

@@ -10,6 +10,7 @@ import { renderBalanceSection } from './balance.ts';
 import { renderCoverageSection } from './coverage.ts';
 import { renderEligibilitySection } from './eligibility.ts';
 import { renderProvenanceSection } from './provenance.ts';
+import { renderStaleness } from './staleness.ts';
 import { renderUtilitySection } from './utility.ts';
 
 export interface SectionRenderer {
@@ -49,7 +50,12 @@ export const SECTIONS: readonly SectionRenderer[] = [
     absent: 'the coverage stage wrote no result for this dataset',
     render: (r) => renderCoverageSection(r as never),
   },
-  { check: 'staleness', title: 'Staleness', absent: notInPipeline('a staleness check against production traffic') },
+  {
+    check: 'staleness',
+    title: 'Staleness',
+    absent: 'the staleness stage wrote no result for this dataset',
+    render: (r) => renderStaleness(r as never),
+  },
   {
     check: 'utility',
     title: 'Utility',

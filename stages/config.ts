@@ -6,7 +6,9 @@
  * same bytes again re-runs nothing downstream, so a change to one dataset's params still re-runs
  * only that dataset's stages.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectPaths } from '../lib/config/paths.ts';
 import { loadParams } from '../lib/config/params.ts';
 import { validateConfig } from '../lib/config/validate.ts';
 import { ensureArchive } from '../lib/eligibility/retired.ts';
@@ -20,8 +22,11 @@ export const GATE = join('interim', 'validated.json');
 export async function runConfigCheck(root: string): Promise<{ ok: true }> {
   const issues = validateConfig(root);
   if (issues.length) throw new InvalidInputError(issues);
-  // Each dataset's archive of retired examples is a dependency of its sample stage, so it must exist.
+  // Each dataset's archive of retired examples is a dependency of its sample stage, and the traffic folder
+  // of the traffic stage; DVC refuses a dependency that does not exist, so both are made here, empty
+  // when there is nothing in them (an empty folder adds nothing to datasets.dvc's hash).
   for (const name of Object.keys(loadParams(join(root, 'params.yaml'), 'params.yaml').datasets)) ensureArchive(root, name);
+  mkdirSync(projectPaths(root).traffic, { recursive: true });
   writeAtomic(join(root, GATE), JSON.stringify({ checked: ['params.yaml', 'taxonomy/strata.json'] }) + '\n');
   return { ok: true };
 }

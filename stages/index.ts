@@ -12,12 +12,12 @@ import { stage as classify } from './classify.ts';
 import { stage as config } from './config.ts';
 import { stage as coverage } from './coverage.ts';
 import { stage as duplicates } from './duplicates.ts';
-import { stage as features } from './features.ts';
 import { stage as agreementReport } from './agreement-report.ts';
 import { stage as recurate } from './recurate.ts';
 import { stage as sample } from './sample.ts';
 import { stage as staleness } from './staleness.ts';
 import { stage as synthesize } from './synthesize.ts';
+import { stage as traffic } from './traffic.ts';
 import { stage as utility } from './utility.ts';
 
 export const STAGES: readonly Stage[] = [
@@ -25,7 +25,7 @@ export const STAGES: readonly Stage[] = [
   classify,
   duplicates,
   agreement,
-  features,
+  traffic,
   sample,
   agreementReport,
   coverage,

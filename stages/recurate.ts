@@ -14,9 +14,9 @@ import { recurateOf, type NotRunChangeset } from '../lib/refresh/recurateProject
 
 export const changesetPath = (root: string, name: string) => `${projectPaths(root).dataset(name).dir}/changeset.json`;
 
-export async function runRecurate(root: string, name: string, onProgress?: (n: number) => void): Promise<Changeset | NotRunChangeset> {
+export async function runRecurate(root: string, name: string): Promise<Changeset | NotRunChangeset> {
   removeStaleTemporaries([projectPaths(root).dataset(name).dir]);
-  const changeset = await recurateOf(root, name, { onProgress });
+  const changeset = recurateOf(root, name);
   writeAtomic(changesetPath(root, name), changesetJson(changeset as Changeset));
   return changeset;
 }
@@ -35,8 +35,8 @@ export const stage: Stage<Changeset | NotRunChangeset> = {
     'interim/strata.parquet',
     'interim/pool.json',
     'interim/exclusions',
-    'interim/features.parquet',
-    'interim/features.json',
+    'interim/staleness-${key}.parquet',
+    'evalsets/${key}/quality/staleness.json',
     'taxonomy/strata.json',
   ],
   code: [
@@ -46,12 +46,11 @@ export const stage: Stage<Changeset | NotRunChangeset> = {
     'lib/sampling',
     'lib/provenance',
     'lib/versioning',
-    'lib/stats',
-    'lib/card',
+    'lib/quality',
     ...STAGE_RUNTIME_CODE,
   ],
   outs: [{ path: 'evalsets/${key}/changeset.json', cache: false }],
-  run: (root, dataset, onProgress) => runRecurate(root, dataset!, onProgress),
+  run: (root, dataset) => runRecurate(root, dataset!),
   summarize: (c) => describeChangeset(c),
 };
 

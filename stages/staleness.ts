@@ -11,17 +11,19 @@ import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
 import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { qualityJson, type QualityResult } from '../lib/quality/result.ts';
-import { stalenessOf } from '../lib/refresh/project.ts';
+import { comparedFeaturesPath, encodeComparedFeatures } from '../lib/refresh/comparedFeatures.ts';
+import { analyseStaleness } from '../lib/refresh/project.ts';
 import { STALENESS_DIMENSIONS, stalenessMetrics, stalenessReport, trendCsv, type StalenessDetails } from '../lib/refresh/result.ts';
 
 const plotPath = (name: string, dimension: string) => join('reports', 'plots', `staleness-${name}-${dimension}.csv`);
 
 export async function runStaleness(root: string, name: string, onProgress?: (n: number) => void): Promise<QualityResult<unknown>> {
   const out = projectPaths(root).dataset(name);
-  removeStaleTemporaries([out.qualityDir, join(root, 'reports'), join(root, 'reports', 'plots')]);
-  const result = await stalenessOf(root, name, { onProgress });
+  removeStaleTemporaries([out.qualityDir, join(root, 'interim'), join(root, 'reports'), join(root, 'reports', 'plots')]);
+  const { result, reference = [], window = [] } = await analyseStaleness(root, name, { onProgress });
   const details = result.status === 'not_run' ? null : (result.details as StalenessDetails);
   writeAllAtomic({
+    [join(root, comparedFeaturesPath(name))]: encodeComparedFeatures({ reference, window }),
     [out.quality('staleness')]: qualityJson(result, relative(root, out.quality('staleness'))),
     [join(root, 'reports', `staleness-${name}.json`)]: JSON.stringify(stalenessMetrics(details), null, 2) + '\n',
     [join(root, 'reports', `staleness-${name}.md`)]: stalenessReport(result),
@@ -36,9 +38,10 @@ export const stage: Stage<QualityResult<unknown>> = {
   describe: 'staleness of one dataset against production traffic (datasets/traffic/): JSD per dimension with its noise floor, action and daily trend',
   command: false,
   params: ['staleness', 'datasets.${key}.refresh.track_traffic'],
-  deps: ['evalsets/${key}/data.parquet', 'interim/features.parquet', 'interim/features.json'],
+  deps: ['evalsets/${key}/data.parquet', 'interim/traffic.parquet', 'interim/traffic.json', 'datasets/pool', 'taxonomy/strata.json'],
   code: ['stages/staleness.ts', 'lib/refresh', 'lib/sampling', 'lib/quality', 'lib/stats', 'lib/card/sections/staleness.ts', ...STAGE_RUNTIME_CODE],
   outs: [
+    { path: comparedFeaturesPath('${key}') },
     { path: 'evalsets/${key}/quality/staleness.json', cache: false },
     { path: 'reports/staleness-${key}.json', cache: false, metrics: true },
     { path: 'reports/staleness-${key}.md', cache: false },

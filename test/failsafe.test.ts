@@ -662,7 +662,16 @@ describe('bad input through `dvc repro` loses nothing and runs nothing', () => {
     it('each stage removes the temporaries beside its own outputs when it runs, and writes the same bytes', () => {
       try {
         const left = leaveTemporaries(['interim/', 'taxonomy/', 'reports/', 'evalsets/representative/']);
-        for (const [name, dataset] of [['config'], ['classify'], ['duplicates'], ['sample', 'representative'], ['card', 'representative']]) {
+        for (const [name, dataset] of [
+          ['config'],
+          ['classify'],
+          ['duplicates'],
+          ['features'],
+          ['sample', 'representative'],
+          ['staleness', 'representative'],
+          ['recurate', 'representative'],
+          ['card', 'representative'],
+        ]) {
           const r = stage(name, dataset);
           expect(r.status, `${name}: ${r.stderr}`).toBe(0);
         }

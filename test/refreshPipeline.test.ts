@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readParquetFile, tableRows } from '../lib/io/parquet.ts';
 import type { Changeset } from '../lib/refresh/changeset.ts';
-import { builtCopyOfRepository, evalset, git, run, venvDvc, workspace } from './helpers.ts';
+import { builtCopyOfRepository, evalset, evalsetAsync, git, run, venvDvc, workspace } from './helpers.ts';
+import { startGitHubServer } from './support/githubServer.ts';
+import { startSlackReceiver } from './support/slackReceiver.ts';
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 const ids = (repo: string, name: string) =>
@@ -39,6 +41,55 @@ describe('refresh on the demo, with real DVC and git: staleness, the proposal, a
     const plots = run(repo, venvDvc, ['plots', 'show', '--json', 'reports/plots/staleness-representative-task_category.csv']);
     expect(plots.status).toBe(0);
     expect(plots.stdout).toContain('"jsd"');
+  });
+
+  it('runs the scheduled refresh on the demo against a local GitHub and Slack: one pull request with the card diff and the statistics, never a second, one escalation per 48 h', async () => {
+    const TOKEN = 'ghp_demo0000refresh1111token2222abcd';
+    let clock = new Date('2026-11-21T06:17:00Z');
+    const github = await startGitHubServer({ owner: 'acme', repo: 'evals', token: TOKEN, now: () => clock });
+    const slack = await startSlackReceiver();
+    const refresh = async (at: Date) => {
+      clock = at;
+      const r = await evalsetAsync(['refresh', 'run', '--repository', 'acme/evals', '--api-url', github.url, '--now', at.toISOString(), '--json'], {
+        cwd: repo,
+        env: { GITHUB_TOKEN: TOKEN, SLACK_WEBHOOK_URL: slack.url },
+      });
+      expect(r.stderr).not.toContain(TOKEN);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { dataset: string; outcome: { result: string; escalated?: boolean } }[];
+    };
+    const hours = (h: number) => new Date(Date.parse('2026-11-21T06:17:00Z') + h * 3600_000);
+    try {
+      const first = await refresh(hours(0));
+      expect(first.map((r) => [r.dataset, r.outcome.result])).toEqual([['representative', 'opened']]);
+      expect(github.pulls).toHaveLength(1);
+      const pull = github.pulls[0];
+      expect(pull.head).toBe('evalset/refresh/representative/2026-11-21');
+      expect(pull.assignees).toEqual(['maria-okafor']);
+      expect(pull.labels.map((l) => l.name)).toEqual(['evalset-refresh']);
+      // The card diff: the composition the proposal gives, e.g. a code-generation stratum growing.
+      expect(pull.body).toMatch(/```diff\n--- a\/evalsets\/representative\/README\.md/);
+      expect(pull.body).toMatch(/\n\+\| code-generation×/);
+      expect(pull.body).toMatch(/\| code-generation +\| +21\.3% \| +70\.8% \|/);
+      const tip = github.commits.get(github.refs.get(pull.head)!)!;
+      const committed = JSON.parse(tip.files.get('evalsets/representative/changeset.json')!);
+      expect(committed.due).toBe(true);
+      expect(tip.message.split('\n')[0]).toBe(committed.commit.subject);
+      expect(tip.message).toContain('# Staleness of representative');
+      expect(tip.message.trimEnd().split('\n').at(-1)).toMatch(/^Staleness: re-curate/);
+      expect(slack.payloads).toHaveLength(1);
+      expect(JSON.stringify(slack.payloads[0])).toContain(`#${pull.number}`);
+
+      expect((await refresh(hours(1)))[0].outcome).toMatchObject({ result: 'already-open', escalated: false });
+      expect(github.pulls).toHaveLength(1);
+      expect((await refresh(hours(49)))[0].outcome).toMatchObject({ result: 'already-open', escalated: true });
+      expect((await refresh(hours(60)))[0].outcome).toMatchObject({ result: 'already-open', escalated: false });
+      expect(github.comments.map((c) => c.body)).toEqual([expect.stringContaining('@evalset-oncall')]);
+      expect(slack.payloads).toHaveLength(2);
+    } finally {
+      await github.close();
+      await slack.close();
+    }
   });
 
   it('applies the proposal: retired examples archived with the version that retired them, the bump the rules require, exactly the proposed set, a structured commit the changelog lists', () => {

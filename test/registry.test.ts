@@ -51,7 +51,7 @@ describe('the stage registry', () => {
       'classify',
       'duplicates',
       'agreement',
-      'features',
+      'traffic',
       'sample',
       'agreement-report',
       'coverage',

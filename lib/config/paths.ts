@@ -8,6 +8,8 @@ export function projectPaths(root: string) {
     dvcLock: join(root, 'dvc.lock'),
     datasets: join(root, 'datasets'),
     pool: join(root, 'datasets', 'pool'),
+    /** Production traffic, daily partitions YYYY-MM-DD.jsonl (staleness). */
+    traffic: join(root, 'datasets', 'traffic'),
     taxonomy: join(root, 'taxonomy', 'strata.json'),
     registry: join(root, 'taxonomy', 'registry.jsonl'),
     assignments: join(root, 'interim', 'strata.parquet'),

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InvalidInputError, type Issue } from '../errors.ts';
-import { writeAtomic } from '../io/atomic.ts';
+import { removeStaleTemporaries, writeAtomic } from '../io/atomic.ts';
 import { readJsonl, toJsonl } from '../io/jsonl.ts';
 import { byId } from '../io/order.ts';
 import type { Exclusion } from './exclusion.ts';
@@ -44,6 +44,7 @@ draw of this dataset (eligibility check \`retired\`).
  */
 export function ensureArchive(root: string, dataset: string): void {
   const dir = archiveDir(root, dataset);
+  if (existsSync(dir)) removeStaleTemporaries([dir]);
   if (existsSync(join(dir, 'README.md'))) return;
   mkdirSync(dir, { recursive: true });
   writeAtomic(join(dir, 'README.md'), README);

@@ -76,8 +76,7 @@ export const commands: Commands = () => [
         );
         return;
       }
-      const changeset = await recurateOf(args.root, args.dataset, { onProgress: progress(`recurate ${args.dataset}: prompts`) });
-      endProgress();
+      const changeset = recurateOf(args.root, args.dataset);
       if (args.out) writeAtomic(resolve(args.out), changesetJson(changeset as Changeset));
       emit(args.json, changeset, () => describeChangeset(changeset) + (args.out ? `\nwrote ${args.out}` : ''));
     }),

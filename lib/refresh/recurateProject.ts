@@ -20,7 +20,9 @@ import { readMeta } from '../provenance/meta.ts';
 import { parseManifest, readAt } from '../versioning/snapshot.ts';
 import { releaseBaseline } from '../versioning/tags.ts';
 import { changesetCommit, CHANGESET_SCHEMA_VERSION, type Changeset } from './changeset.ts';
-import { analyseStaleness, type StalenessAnalysis, type StalenessOfOptions } from './project.ts';
+import { readComparedFeatures } from './comparedFeatures.ts';
+import { InvalidInputError } from '../errors.ts';
+import { readQuality, type QualityResult } from '../quality/result.ts';
 import { recurateSettings } from './settings.ts';
 import { proposeRecuration, type CurrentExample, type StratumCandidates } from './recurate.ts';
 import type { StalenessDetails } from './result.ts';
@@ -62,23 +64,26 @@ function relabeled(root: string, name: string, labels: ReadonlyMap<string, strin
 }
 
 /** The proposal for dataset `name` as a changeset (or why there is none). */
-export async function recurateOf(root: string, name: string, options: StalenessOfOptions = {}): Promise<Changeset | NotRunChangeset> {
-  return (await recurateWithStaleness(root, name, options)).changeset;
+export function recurateOf(root: string, name: string): Changeset | NotRunChangeset {
+  return recurateWithStaleness(root, name).changeset;
 }
 
-/** The proposal and the staleness result it rests on (the refresh runner needs both). */
-export async function recurateWithStaleness(
-  root: string,
-  name: string,
-  options: StalenessOfOptions = {},
-): Promise<{ changeset: Changeset | NotRunChangeset; staleness: StalenessAnalysis['result'] }> {
-  const analysis = await analyseStaleness(root, name, options);
-  if (analysis.result.status === 'not_run')
+/**
+ * The proposal, from what the staleness stage wrote (its result and the features it compared), and that
+ * result (the refresh runner needs both).
+ */
+export function recurateWithStaleness(root: string, name: string): { changeset: Changeset | NotRunChangeset; staleness: QualityResult } {
+  const qualityPath = projectPaths(root).dataset(name).quality('staleness');
+  const file = relative(root, qualityPath);
+  if (!existsSync(qualityPath)) throw new InvalidInputError([{ file, message: 'missing: run `dvc repro` (the staleness stage writes it)' }]);
+  const staleness = readQuality(qualityPath, file);
+  if (staleness.status === 'not_run')
     return {
-      changeset: { schema_version: CHANGESET_SCHEMA_VERSION, dataset: name, due: false, not_run: analysis.result.reason ?? 'staleness did not run' },
-      staleness: analysis.result,
+      changeset: { schema_version: CHANGESET_SCHEMA_VERSION, dataset: name, due: false, not_run: staleness.reason ?? 'staleness did not run' },
+      staleness,
     };
-  const details = analysis.result.details as StalenessDetails;
+  const analysis = readComparedFeatures(root, name);
+  const details = staleness.details as unknown as StalenessDetails;
   const paths = projectPaths(root);
   const params = datasetParams(loadParams(paths.params, 'params.yaml'), name);
   const taxonomy = loadTaxonomy(paths.taxonomy, relative(root, paths.taxonomy));
@@ -93,7 +98,7 @@ export async function recurateWithStaleness(
     if (source) labelSource.set(id, source);
   });
   const { baseline, reasons } = relabeled(root, name, labelSource);
-  const featuresOf = new Map(analysis.reference!.map((r) => [r.id, r.features]));
+  const featuresOf = new Map(analysis.reference.map((r) => [r.id, r.features]));
   const examples: CurrentExample[] = ids.map((id, i) => ({
     id,
     stratum: strata[i],
@@ -123,8 +128,8 @@ export async function recurateWithStaleness(
     });
 
   const settings = recurateSettings(loadParams(paths.params, 'params.yaml'), name);
-  const proposal = proposeRecuration(examples, analysis.window!, candidates, settings);
-  const staleness: Changeset['staleness'] = {
+  const proposal = proposeRecuration(examples, analysis.window, candidates, settings);
+  const basis: Changeset['staleness'] = {
     action: details.action,
     window: { from: details.window.from, to: details.window.to, prompts: details.window.prompts },
     dimensions: details.dimensions.map(({ name: n, jsd, noise_floor, action }) => ({ name: n, jsd, noise_floor, action })),
@@ -134,12 +139,12 @@ export async function recurateWithStaleness(
     dataset: name,
     due: details.action === 're-curate',
     base: { version: meta.version, content_hash: meta.content_hash, examples: ids.length, seed: params.seed },
-    staleness,
+    staleness: basis,
     settings,
     ...proposal,
     allocation: Object.fromEntries(proposal.strata.filter((s) => s.after > 0).map((s) => [s.stratum, s.after])),
     relabel_baseline: baseline,
-    commit: changesetCommit(name, proposal, staleness),
+    commit: changesetCommit(name, proposal, basis),
   };
-  return { changeset, staleness: analysis.result };
+  return { changeset, staleness };
 }

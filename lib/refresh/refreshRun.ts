@@ -50,7 +50,7 @@ export async function refreshRun(options: RefreshRunOptions): Promise<DatasetRef
   const results: DatasetRefresh[] = [];
   for (const dataset of options.datasets ?? trafficDatasets(root)) {
     const ownerLogin = datasetParams(params, dataset).refresh?.owner;
-    const { changeset, staleness } = await recurateWithStaleness(root, dataset);
+    const { changeset, staleness } = recurateWithStaleness(root, dataset);
     if ('not_run' in changeset) {
       results.push({ dataset, action: 'none', outcome: { result: 'not-run', reason: changeset.not_run } });
       continue;
@@ -60,7 +60,7 @@ export async function refreshRun(options: RefreshRunOptions): Promise<DatasetRef
       throw new InvalidInputError(
         missing.map((field) => ({ file: 'params.yaml', field, message: 'is required by `evalset refresh run` (a GitHub login)' })),
       );
-    const report = stalenessReport(staleness);
+    const report = stalenessReport(staleness as never);
     const outcome = await runRefresh({
       github: options.github,
       slack: options.slack,

@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { projectPaths } from '../lib/config/paths.ts';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
+import { saveEntityCache } from '../lib/refresh/entities.ts';
 import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { qualityJson, type QualityResult } from '../lib/quality/result.ts';
 import { comparedFeaturesPath, encodeComparedFeatures } from '../lib/refresh/comparedFeatures.ts';
@@ -22,6 +23,7 @@ export async function runStaleness(root: string, name: string, onProgress?: (n: 
   removeStaleTemporaries([out.qualityDir, join(root, 'interim'), join(root, 'reports'), join(root, 'reports', 'plots')]);
   const { result, reference = [], window = [] } = await analyseStaleness(root, name, { onProgress });
   const details = result.status === 'not_run' ? null : (result.details as StalenessDetails);
+  saveEntityCache();
   writeAllAtomic({
     [join(root, comparedFeaturesPath(name))]: encodeComparedFeatures({ reference, window }),
     [out.quality('staleness')]: qualityJson(result, relative(root, out.quality('staleness'))),

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
+import { saveEntityCache } from '../lib/refresh/entities.ts';
 import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
 import { projectTokenCounter } from '../lib/refresh/extractors.ts';
 import {
@@ -20,6 +21,7 @@ import {
 export async function runTraffic(root: string, onProgress?: (n: number) => void): Promise<TrafficSummary & { prompts: number }> {
   removeStaleTemporaries([join(root, 'interim')]);
   const features = computeTrafficFeatures(root, await projectTokenCounter(root), { onProgress });
+  saveEntityCache();
   writeAllAtomic({
     [join(root, TRAFFIC_FEATURES_PATH)]: encodeTrafficFeatures(features),
     [join(root, TRAFFIC_SUMMARY_PATH)]: trafficSummaryJson(features),

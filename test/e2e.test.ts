@@ -150,7 +150,12 @@ print(json.dumps({
       return Object.keys(JSON.parse(r.stdout)).sort();
     };
     try {
-      expect(changed(original.replace('seed: 4242', 'seed: 4243'))).toEqual(['agreement-report@stress', 'config', 'sample@stress']);
+      expect(changed(original.replace('seed: 4242', 'seed: 4243'))).toEqual([
+        'agreement-report@stress',
+        'config',
+        'recurate@stress',
+        'sample@stress',
+      ]);
       expect(
         changed(
           original.replace(

@@ -75,6 +75,12 @@ export async function applyChangeset(root: string, name: string, file: string, o
       `${shown} proposes a change to another build of ${name} (content hash ${c.base.content_hash.slice(0, 12)}, the build is ${meta.content_hash.slice(0, 12)})`,
       `Propose again against this build: \`evalset recurate ${name}\` (or \`dvc repro\`), review, then apply the new changeset.`,
     );
+  // The commit takes the whole change (params, archive, outputs, dvc.lock): other edits must not ride along.
+  if ((options.commit ?? true) && git(root, ['status', '--porcelain', '--untracked-files=no']) !== '')
+    throw new ChangesetMismatchError(
+      'the working tree has uncommitted changes, which the refresh commit would take in',
+      'Commit or stash them first, or apply with --no-commit and commit the change yourself.',
+    );
   const params = datasetParams(loadParams(paths.params, 'params.yaml'), name);
   const changesetSha256 = sha256(readFileSync(file));
 
@@ -134,7 +140,7 @@ export async function applyChangeset(root: string, name: string, file: string, o
   // 6. The structured commit.
   let commit: string | null = null;
   if (options.commit ?? true) {
-    git(root, ['add', '--all']);
+    git(root, ['add', '--all', '--', 'params.yaml', 'dvc.lock', 'evalsets', 'reports', 'taxonomy']);
     const message = join(mkdtempSync(join(tmpdir(), 'evalset-commit-')), 'message');
     writeFileSync(message, commitMessage(c.commit, `Applies ${shown} (sha256 ${changesetSha256}).`));
     git(root, ['commit', '-q', '-F', message]);

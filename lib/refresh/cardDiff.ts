@@ -40,5 +40,6 @@ export function proposedCardDiff(root: string, name: string, c: Changeset): stri
   const proposed = renderCard(proposedMeta(meta, c), params.card ?? {}, taxonomy, quality);
   if (current === proposed) return '';
   const file = relative(root, out.card);
-  return createTwoFilesPatch(`a/${file}`, `b/${file}`, current, proposed, undefined, undefined, { context: 2 });
+  // jsdiff starts its patch with a line of `=` (its Index-style header); a unified diff starts at `---`.
+  return createTwoFilesPatch(`a/${file}`, `b/${file}`, current, proposed, undefined, undefined, { context: 2 }).replace(/^=+\n/, '');
 }

@@ -15,6 +15,7 @@ import { renderStaleness } from '../card/sections/staleness.ts';
 import { applyChangeset } from './apply.ts';
 import { changesetJson, type Changeset } from './changeset.ts';
 import { describeChangeset } from './describe.ts';
+import { saveEntityCache } from './entities.ts';
 import { GitHubClient } from './github.ts';
 import { stalenessOf } from './project.ts';
 import { recurateOf } from './recurateProject.ts';
@@ -45,6 +46,7 @@ export const commands: Commands = () => [
           await stalenessOf(args.root, name, { traffic: args.traffic && resolve(args.traffic), onProgress: progress(`staleness ${name}: prompts`) }),
         );
       endProgress();
+      saveEntityCache();
       const json = results.map((r) => ({ dataset: r.dataset, status: r.status, summary: r.summary, reason: r.reason, ...r.details }));
       emit(args.json, json.length === 1 ? json[0] : json, () =>
         results.map((r) => `${r.dataset}: ${r.status === 'not_run' ? `not run: ${r.reason}` : `\n${renderStaleness(r as never)}`}`).join('\n\n'),

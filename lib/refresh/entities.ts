@@ -1,3 +1,6 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import nlp from 'compromise';
 
 /**
@@ -45,6 +48,43 @@ const MEMO_LIMIT = 100_000;
 const memo = new Map<string, readonly string[]>();
 
 /**
+ * The memo also lives on between runs, in `node_modules/.cache/evalset/` beside the tool (where
+ * babel, eslint and terser keep theirs): re-drawing a dataset changes a few of its examples, and the
+ * staleness stage would otherwise tag all of them again (about 10 s for the demo's 1,200). It is a
+ * cache of a deterministic function, keyed by the exact sentence and named after compromise's version
+ * and this file's normaliser version, so it changes no output byte: deleting it only costs time. A
+ * write goes to a temporary file renamed into place, so concurrent runs never leave it half-written
+ * (the last one wins; what another added is tagged again next time).
+ */
+const NORMALISER_VERSION = 1;
+const cacheFile = join(
+  fileURLToPath(new URL('../../node_modules/.cache/evalset/', import.meta.url)),
+  `entities-compromise-${(nlp as unknown as { version: string }).version}-v${NORMALISER_VERSION}.json`,
+);
+let loaded = false;
+let added = 0;
+
+function loadCache(): void {
+  loaded = true;
+  try {
+    const entries = JSON.parse(readFileSync(cacheFile, 'utf8')) as [string, string[]][];
+    for (const [sentence, entities] of entries.slice(-MEMO_LIMIT)) memo.set(sentence, entities);
+  } catch {
+    // No cache yet, or an unreadable one: start empty.
+  }
+}
+
+/** Keep what this run tagged for the next runs (a no-op when it tagged nothing new). */
+export function saveEntityCache(): void {
+  if (!added) return;
+  mkdirSync(dirname(cacheFile), { recursive: true });
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify([...memo]));
+  renameSync(tmp, cacheFile);
+  added = 0;
+}
+
+/**
  * How much of a prompt is searched for entities by default: its first 4,000 characters (about 1,000
  * tokens), in whole sentences. compromise reads some 60–80 thousand characters a second, so a window of
  * traffic whose prompts carry long pasted documents (retrieval contexts of 10,000 characters and
@@ -67,6 +107,7 @@ const ENTITY_TAGS = '(#Person|#Place|#Address|#Organization)';
  */
 export function entitiesOf(text: string, limit = ENTITY_TEXT_LIMIT): string[] {
   if (!(limit > 0)) throw new RangeError(`the entity text limit must be a positive number of characters, got ${limit}`);
+  if (!loaded) loadCache();
   const found: string[] = [];
   let read = 0;
   for (let sentence of splitSentences(text, world)) {
@@ -78,6 +119,7 @@ export function entitiesOf(text: string, limit = ENTITY_TEXT_LIMIT): string[] {
       entities = entitiesOfSentence(sentence);
       if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
       memo.set(sentence, entities);
+      added++;
     }
     found.push(...entities);
   }

@@ -53,8 +53,12 @@ export const OUTPUT_PACKAGES = {
   compromise: 'staleness entities; re-curation distances',
   /** The naive Bayes that assigns a category to a traffic prompt without one. */
   bayes: 'categories of unlabelled traffic',
-  /** The binomial draws of the staleness noise floor's bootstrap. */
-  '@stdlib/random-base-binomial': 'staleness noise floors',
+  /** The uniforms of the staleness noise floor's bootstrap. */
+  '@stdlib/random-base-mt19937': 'staleness noise floors',
+  /** The binomial probabilities of the noise floor's draws (lib/stats/binomialModal.ts). */
+  '@stdlib/math-base-special-gammaln': 'staleness noise floors',
+  '@stdlib/math-base-special-ln': 'staleness noise floors',
+  '@stdlib/math-base-special-exp': 'staleness noise floors',
   /** The staleness trend in the card and the report. */
   sparkly: 'staleness sparklines',
 } as const;

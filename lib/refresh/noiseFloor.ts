@@ -1,4 +1,5 @@
-import binomial from '@stdlib/random-base-binomial';
+import mt19937 from '@stdlib/random-base-mt19937';
+import { binomialModal } from '../stats/binomialModal.ts';
 import { quantileSortedType7 } from '../stats/quantileSortedType7.ts';
 import { jensenShannonDivergence } from '../stats/jensenShannonDivergence.ts';
 
@@ -29,7 +30,7 @@ export interface NoiseFloorOptions {
  *
  * `reference` and `current` are counts per bin over the same bins (a HistogramPair's two sides), whole
  * numbers ≥ 0 with at least one on each side. The cost is 2B multinomial draws of at most K binomial
- * draws each, whatever the sample sizes (see multinomialSampler for the one exception).
+ * draws each.
  */
 export function noiseFloor(reference: readonly number[], current: readonly number[], options: NoiseFloorOptions): number {
   const { seed, replicates = 1000, quantile = 0.95 } = options;
@@ -63,20 +64,15 @@ export function noiseFloor(reference: readonly number[], current: readonly numbe
  * n categorical ones.
  *
  * Any order of the bins gives the same multinomial law; they are taken by decreasing weight (ties by
- * index) because that keeps the binomials cheap. @stdlib's binomial uses Hörmann's BTRD ("The
- * generation of binomial random variates", J. Stat. Comput. Simul. 46, 1993), O(1) per draw, when the
- * mean m·min(p, 1 − p) over the m draws left is ≥ 10, and otherwise sums m Bernoulli trials. By
- * decreasing weight each conditional p is ≥ 1/R over the R bins left, so a small-mean draw with p ≤ ½
- * has m < 10R trials: bounded by K, not by n. The one O(n) case left is a bin holding more than half
- * the remaining weight while fewer than 10 of the m draws are expected outside it (m·(1 − p) < 10):
- * its Bernoulli trials cost m, no more than the old draw-per-observation sampler did, and about 10
- * draws are left after it.
+ * index). Each binomial is drawn by Kemp's modal inversion (lib/stats/binomialModal.ts) from one
+ * uniform, in about √(m·p(1 − p)) steps over the m draws left, so a multinomial costs far less than its
+ * n categorical draws at the sizes staleness meets (hundreds to thousands).
  *
- * The generator is @stdlib's MT19937 (Matsumoto & Nishimura 1998), seeded through its init_by_array
- * with the seed's 64-bit two's complement split into two 32-bit words [low, high], so every safe
- * integer, 0 and negatives included, names its own stream. MT19937 is integer arithmetic and the
- * BTRD uses @stdlib's own ln and pow (no Math.log or Math.pow) and the correctly rounded Math.sqrt,
- * so a seed gives the same draws on every machine.
+ * The uniforms come from @stdlib's MT19937 (Matsumoto & Nishimura 1998), 53 bits each,
+ * seeded through its init_by_array with the seed's 64-bit two's complement split into two 32-bit words
+ * [low, high], so every safe integer, 0 and negatives included, names its own stream. MT19937 is
+ * integer arithmetic and the binomial uses @stdlib's own ln, exp and gammaln, so a seed gives the same
+ * draws on every machine.
  */
 export function multinomialSampler(weights: readonly number[], seed: number): (n: number) => number[] {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
@@ -88,7 +84,9 @@ export function multinomialSampler(weights: readonly number[], seed: number): (n
     .sort((i, j) => weights[j] - weights[i] || i - j);
   const twosComplement = BigInt.asUintN(64, BigInt(seed));
   const words = [Number(twosComplement & 0xffffffffn), Number(twosComplement >> 32n)];
-  const binomialOf = binomial.factory({ seed: words });
+  const next = mt19937.factory({ seed: words });
+  // A double in [0, 1) from 53 random bits (27 + 26 of two 32-bit outputs), as MT19937's genrand_res53.
+  const uniform = () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
   return (n: number) => {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`the number of draws must be a whole number ≥ 0, got ${n}`);
     const counts = new Array<number>(weights.length).fill(0);
@@ -97,9 +95,8 @@ export function multinomialSampler(weights: readonly number[], seed: number): (n
     for (const k of order) {
       if (left === 0) break;
       const w = weights[k];
-      // The last bin with weight has conditional probability 1: it takes the rest. (@stdlib's binomial also
-      // refuses m = 0, returning NaN, and could return m − 1 for p = 1 once in 2⁵³: both are kept from it.)
-      const x = w === weightLeft ? left : binomialOf(left, w / weightLeft);
+      // The last bin with weight has conditional probability 1: it takes the rest.
+      const x = w === weightLeft ? left : binomialModal(left, w / weightLeft, uniform());
       counts[k] = x;
       left -= x;
       weightLeft -= w;

@@ -48,6 +48,7 @@ import { readAnnotationsCsv } from '../lib/annotation/csv.ts';
 import { krippendorffAlpha, type Level, type ReliabilityData } from '../lib/annotation/krippendorffAlpha.ts';
 import { labelScale, reliabilityData } from '../lib/annotation/reliabilityData.ts';
 import { Rng } from '../lib/demo/rng.ts';
+import { median, spread } from './timing.ts';
 
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
 const BENCH = join(PROJECT, 'bench');
@@ -130,18 +131,6 @@ function peer<T>(args: string[]): Promise<T> {
 
 // ---------------------------------------------------------------------------------------------
 // Measuring
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-/** Median, min and max of one timing over the runs, in seconds (rounded to 0.1 ms). */
-function spread(xs: readonly number[]) {
-  const r = (x: number) => Number(x.toFixed(4));
-  return { median_s: r(median(xs)), min_s: r(Math.min(...xs)), max_s: r(Math.max(...xs)) };
-}
 
 function time<T>(f: () => T): [T, number] {
   const start = performance.now();

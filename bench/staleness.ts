@@ -59,6 +59,7 @@ import { Rng } from '../lib/demo/rng.ts';
 import type { HistogramPair } from '../lib/refresh/histogram.ts';
 import { noiseFloor } from '../lib/refresh/noiseFloor.ts';
 import { staleness, type StalenessDimension } from '../lib/refresh/staleness.ts';
+import { spread } from './timing.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
@@ -178,18 +179,6 @@ function time<T>(f: () => T): [T, number] {
   const start = performance.now();
   const value = f();
   return [value, (performance.now() - start) / 1000];
-}
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-/** Median, min and max of one timing over the runs, in seconds (rounded to 0.1 ms). */
-function spread(xs: readonly number[]) {
-  const r = (x: number) => Number(x.toFixed(4));
-  return { median_s: r(median(xs)), min_s: r(Math.min(...xs)), max_s: r(Math.max(...xs)) };
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

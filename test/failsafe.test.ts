@@ -666,7 +666,7 @@ describe('bad input through `dvc repro` loses nothing and runs nothing', () => {
           ['config'],
           ['classify'],
           ['duplicates'],
-          ['features'],
+          ['traffic'],
           ['sample', 'representative'],
           ['staleness', 'representative'],
           ['recurate', 'representative'],

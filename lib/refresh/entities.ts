@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import nlp from 'compromise';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type Nlp from 'compromise';
 
 /**
  * The named entities of a prompt, for the entity dimension of staleness (issue 9): compare the
@@ -29,9 +31,23 @@ interface Match {
  * compromise's own sentence splitter, the one it runs before tagging (`nlp.methods()`, its documented
  * way to reach the library's methods). Splitting with it gives exactly the sentences compromise tags.
  */
-const splitSentences = (nlp.methods() as { one: { tokenize: { splitSentences: (text: string, world: object) => string[] } } }).one.tokenize
-  .splitSentences;
-const world = nlp.world();
+type Compromise = typeof Nlp;
+let compromise: { nlp: Compromise; splitSentences: (text: string, world: object) => string[]; world: object } | undefined;
+/**
+ * compromise, loaded on first use: importing it costs about 1.5 s, which a stage that tags nothing
+ * (a dataset that does not track traffic, or every prompt already in the cache below) need not pay.
+ * Loaded synchronously through require (its package's CommonJS build of the same version) so that
+ * entitiesOf stays a plain function.
+ */
+function loadCompromise(): NonNullable<typeof compromise> {
+  if (!compromise) {
+    const nlp = createRequire(import.meta.url)('compromise') as Compromise;
+    const splitSentences = (nlp.methods() as { one: { tokenize: { splitSentences: (text: string, world: object) => string[] } } }).one.tokenize
+      .splitSentences;
+    compromise = { nlp, splitSentences, world: nlp.world() };
+  }
+  return compromise;
+}
 
 /**
  * Entities already found, by sentence. compromise's tagger costs about a millisecond per sentence (its
@@ -56,19 +72,25 @@ const memo = new Map<string, readonly string[]>();
  * write goes to a temporary file renamed into place, so concurrent runs never leave it half-written
  * (the last one wins; what another added is tagged again next time).
  */
-const NORMALISER_VERSION = 1;
+const NORMALISER_VERSION = 2;
+const compromiseVersion = (
+  JSON.parse(readFileSync(new URL('../../node_modules/compromise/package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const cacheFile = join(
   fileURLToPath(new URL('../../node_modules/.cache/evalset/', import.meta.url)),
-  `entities-compromise-${(nlp as unknown as { version: string }).version}-v${NORMALISER_VERSION}.json`,
+  `entities-compromise-${compromiseVersion}-v${NORMALISER_VERSION}.json`,
 );
+/** Whole prompts' entities too, by `limit:sha1(text)`, so a run whose prompts were all seen before loads no compromise at all. */
+const promptMemo = new Map<string, readonly string[]>();
 let loaded = false;
 let added = 0;
 
 function loadCache(): void {
   loaded = true;
   try {
-    const entries = JSON.parse(readFileSync(cacheFile, 'utf8')) as [string, string[]][];
-    for (const [sentence, entities] of entries.slice(-MEMO_LIMIT)) memo.set(sentence, entities);
+    const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { sentences: [string, string[]][]; prompts: [string, string[]][] };
+    for (const [sentence, entities] of cache.sentences.slice(-MEMO_LIMIT)) memo.set(sentence, entities);
+    for (const [key, entities] of cache.prompts.slice(-MEMO_LIMIT)) promptMemo.set(key, entities);
   } catch {
     // No cache yet, or an unreadable one: start empty.
   }
@@ -79,7 +101,7 @@ export function saveEntityCache(): void {
   if (!added) return;
   mkdirSync(dirname(cacheFile), { recursive: true });
   const tmp = `${cacheFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify([...memo]));
+  writeFileSync(tmp, JSON.stringify({ sentences: [...memo], prompts: [...promptMemo] }));
   renameSync(tmp, cacheFile);
   added = 0;
 }
@@ -108,6 +130,10 @@ const ENTITY_TAGS = '(#Person|#Place|#Address|#Organization)';
 export function entitiesOf(text: string, limit = ENTITY_TEXT_LIMIT): string[] {
   if (!(limit > 0)) throw new RangeError(`the entity text limit must be a positive number of characters, got ${limit}`);
   if (!loaded) loadCache();
+  const key = `${limit}:${createHash('sha1').update(text).digest('hex')}`;
+  const known = promptMemo.get(key);
+  if (known) return [...known];
+  const { splitSentences, world } = loadCompromise();
   const found: string[] = [];
   let read = 0;
   for (let sentence of splitSentences(text, world)) {
@@ -123,7 +149,10 @@ export function entitiesOf(text: string, limit = ENTITY_TEXT_LIMIT): string[] {
     }
     found.push(...entities);
   }
-  return found;
+  if (promptMemo.size >= MEMO_LIMIT) promptMemo.delete(promptMemo.keys().next().value!);
+  promptMemo.set(key, found);
+  added++;
+  return [...found];
 }
 
 /** The first `limit` characters of `text`, less the word the cut would split (all of them when there is no white space to cut at). */
@@ -138,7 +167,7 @@ function cutAtSpace(text: string, limit: number): string {
  * distinct sentences, the same result.
  */
 function entitiesOfSentence(sentence: string): string[] {
-  const doc = nlp(sentence);
+  const doc = loadCompromise().nlp(sentence);
   return doc.has(ENTITY_TAGS) ? topicsOf(doc) : [];
 }
 
@@ -147,7 +176,7 @@ function entitiesOfSentence(sentence: string): string[] {
  * entitiesOf is tested against.
  */
 export function entitiesOfWhole(text: string): string[] {
-  return topicsOf(nlp(text));
+  return topicsOf(loadCompromise().nlp(text));
 }
 
 /**
@@ -155,7 +184,7 @@ export function entitiesOfWhole(text: string): string[] {
  * places and organisations, found one kind after the other, by an internal index), so they are put
  * back in text order by their character offset.
  */
-function topicsOf(doc: ReturnType<typeof nlp>): string[] {
+function topicsOf(doc: ReturnType<Compromise>): string[] {
   const matches = doc.topics().json({ offset: true }) as Match[];
   return matches
     .sort((a, b) => a.offset.start - b.offset.start)

@@ -68,6 +68,8 @@ export function pullBody(dataset: string, changeset: RefreshChangeset): string {
     '',
     '## Dataset card diff',
     '',
+    'The card with the proposed composition. Its quality sections are recomputed on the applied set: `evalset recurate NAME --apply` runs the pipeline.',
+    '',
     '```diff',
     changeset.card_diff.replace(/\n+$/, ''),
     '```',

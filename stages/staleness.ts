@@ -20,15 +20,16 @@ const plotPath = (name: string, dimension: string) => join('reports', 'plots', `
 
 export async function runStaleness(root: string, name: string, onProgress?: (n: number) => void): Promise<QualityResult<unknown>> {
   const out = projectPaths(root).dataset(name);
-  removeStaleTemporaries([out.qualityDir, join(root, 'interim'), join(root, 'reports'), join(root, 'reports', 'plots')]);
+  const reports = projectPaths(root).reports;
+  removeStaleTemporaries([out.qualityDir, join(root, 'interim'), reports, join(reports, 'plots')]);
   const { result, reference = [], window = [] } = await analyseStaleness(root, name, { onProgress });
   const details = result.status === 'not_run' ? null : (result.details as StalenessDetails);
   saveEntityCache();
   writeAllAtomic({
     [join(root, comparedFeaturesPath(name))]: encodeComparedFeatures({ reference, window }),
     [out.quality('staleness')]: qualityJson(result, relative(root, out.quality('staleness'))),
-    [join(root, 'reports', `staleness-${name}.json`)]: JSON.stringify(stalenessMetrics(details), null, 2) + '\n',
-    [join(root, 'reports', `staleness-${name}.md`)]: stalenessReport(result),
+    [join(reports, `staleness-${name}.json`)]: JSON.stringify(stalenessMetrics(details), null, 2) + '\n',
+    [join(reports, `staleness-${name}.md`)]: stalenessReport(result),
     ...Object.fromEntries(STALENESS_DIMENSIONS.map((dimension) => [join(root, plotPath(name, dimension)), trendCsv(details, dimension)])),
   });
   return result;

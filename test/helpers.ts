@@ -29,16 +29,14 @@ export function writePool(dir: string, examples: readonly PoolExample[], file = 
   return path;
 }
 
-/** The CLI as a child process without blocking this one, so that servers in this process can answer it. */
-export function evalsetAsync(
+/** A child process that does not block this one (so that servers in this process can answer it, or several run at once). */
+export function runAsync(
+  command: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'evalset.js'), ...args], {
-      cwd: options.cwd ?? projectRoot,
-      env: { ...process.env, ...options.env },
-    });
+    const child = spawn(command, args, { cwd: options.cwd ?? projectRoot, env: { ...process.env, ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -47,6 +45,10 @@ export function evalsetAsync(
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** The CLI as a child process without blocking this one, so that servers in this process can answer it. */
+export const evalsetAsync = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  runAsync(process.execPath, [join(projectRoot, 'bin', 'evalset.js'), ...args], options);
 
 /** Run the CLI as a user does: a child process, its own environment, its exit code. */
 export function evalset(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import {
   type PrivacyBudget,
 } from '../lib/privacy/ledger.ts';
 import { RDP_ORDERS, composeRdp, epsilonOf, gaussianRdp, laplaceRdp, mechanismRdp, rdpToEpsilon, type MechanismSpec } from '../lib/privacy/rdp.ts';
-import { projectRoot } from './helpers.ts';
+import { projectRoot, runAsync } from './helpers.ts';
 
 // Reference values: dp-accounting 0.6.0 (numpy 2.4.6, scipy 1.17.1), `dp_accounting.rdp.RdpAccountant()` with
 // its default orders, composing the events named beside each value, then `get_epsilon_and_optimal_order(delta)`;
@@ -295,21 +294,14 @@ describe('privacy ledger', () => {
     const fits = 5;
     const runs = Array.from({ length: 20 }, (_, i) => {
       const entry = release(`run-${i}`, [gaussian(5)], 1e-4);
-      return new Promise<{ code: number | null; out: string; err: string }>((done, fail) => {
-        const child = spawn(
-          process.execPath,
-          ['--import', 'tsx', join(projectRoot, 'test', 'support', 'spendOnce.ts'), ledgerPath, JSON.stringify(budget), JSON.stringify(entry)],
-          {
-            cwd: projectRoot,
-          },
-        );
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (chunk) => (out += chunk));
-        child.stderr.on('data', (chunk) => (err += chunk));
-        child.on('error', fail);
-        child.on('close', (code) => done({ code, out, err }));
-      });
+      return runAsync(process.execPath, [
+        '--import',
+        'tsx',
+        join(projectRoot, 'test', 'support', 'spendOnce.ts'),
+        ledgerPath,
+        JSON.stringify(budget),
+        JSON.stringify(entry),
+      ]).then(({ status, stdout, stderr }) => ({ code: status, out: stdout, err: stderr }));
     });
     const results = await Promise.all(runs);
     const recorded = results.filter((r) => r.code === 0);

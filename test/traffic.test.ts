@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Table, TimestampMicrosecond, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, type Issue } from '../lib/errors.ts';
 import { encodeParquet, toArrowTable } from '../lib/io/parquet.ts';
 import { lastDays, parseInstant, readTraffic, trafficPartitions, type TrafficPartition } from '../lib/refresh/traffic.ts';
+import { workspace } from './helpers.ts';
 
-const folder = () => mkdtempSync(join(tmpdir(), 'evalset-traffic-'));
+const folder = () => workspace('evalset-traffic-');
 const lines = (...rows: unknown[]) => rows.map((row) => (typeof row === 'string' ? row : JSON.stringify(row)) + '\n').join('');
 
 /** The issues of the InvalidInputError that `run` throws (failing the test when it throws something else, or nothing). */

@@ -44,7 +44,7 @@ draw of this dataset (eligibility check \`retired\`).
  */
 export function ensureArchive(root: string, dataset: string): void {
   const dir = archiveDir(root, dataset);
-  if (existsSync(dir)) removeStaleTemporaries([dir]);
+  removeStaleTemporaries([dir]);
   if (existsSync(join(dir, 'README.md'))) return;
   mkdirSync(dir, { recursive: true });
   writeAtomic(join(dir, 'README.md'), README);

@@ -50,7 +50,7 @@ function relabeled(root: string, name: string, labels: ReadonlyMap<string, strin
   }
   const file = `evalsets/${name}/manifest.jsonl`;
   const before = baseline && readAt(root, { kind: 'rev', rev: baseline.tag }, file);
-  const currentPath = `${root}/${file}`;
+  const currentPath = projectPaths(root).dataset(name).manifest;
   if (!baseline || !before || !existsSync(currentPath)) return { baseline: baseline?.tag ?? null, reasons };
   const old = parseManifest(before, `${baseline.tag}:${file}`);
   for (const [id, entry] of parseManifest(readFileSync(currentPath, 'utf8'), file)) {

@@ -60,7 +60,7 @@ export async function refreshRun(options: RefreshRunOptions): Promise<DatasetRef
       throw new InvalidInputError(
         missing.map((field) => ({ file: 'params.yaml', field, message: 'is required by `evalset refresh run` (a GitHub login)' })),
       );
-    const report = stalenessReport(staleness as never);
+    const report = stalenessReport(staleness);
     const outcome = await runRefresh({
       github: options.github,
       slack: options.slack,

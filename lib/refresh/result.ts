@@ -63,7 +63,7 @@ export function trendCsv(d: StalenessDetails | null, dimension: string): string 
 }
 
 /** The Markdown report: `reports/staleness-NAME.md`, and the body of a refresh commit. */
-export function stalenessReport(result: QualityResult<StalenessDetails | Record<string, never>>): string {
+export function stalenessReport(result: QualityResult<unknown>): string {
   const body = result.status === 'not_run' ? `_Not run: ${result.reason}._` : renderStaleness(result as QualityResult<StalenessDetails>);
   return `# Staleness of ${result.dataset}\n\n${body}\n`;
 }

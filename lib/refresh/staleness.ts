@@ -3,8 +3,6 @@ import type { HistogramPair } from './histogram.ts';
 import { noiseFloor } from './noiseFloor.ts';
 import { DEFAULT_THRESHOLDS } from './settings.ts';
 
-export { DEFAULT_THRESHOLDS };
-
 /** What a dimension, or the dataset, calls for, weakest first. */
 export const ACTIONS = ['none', 'monitor', 're-curate'] as const;
 export type StalenessAction = (typeof ACTIONS)[number];

@@ -22,11 +22,13 @@ export const GATE = join('interim', 'validated.json');
 export async function runConfigCheck(root: string): Promise<{ ok: true }> {
   const issues = validateConfig(root);
   if (issues.length) throw new InvalidInputError(issues);
-  // Each dataset's archive of retired examples is a dependency of its sample stage, and the traffic folder
-  // of the traffic stage; DVC refuses a dependency that does not exist, so both are made here, empty
-  // when there is nothing in them (an empty folder adds nothing to datasets.dvc's hash).
+  // Each dataset's archive of retired examples is a dependency of its sample stage, the traffic folder
+  // of the traffic stage, the reference corpus of the contamination index and the calibration sets of
+  // sample; DVC refuses a dependency that does not exist, so they are made here, empty when there is
+  // nothing in them (an empty folder adds nothing to datasets.dvc's hash).
   for (const name of Object.keys(loadParams(join(root, 'params.yaml'), 'params.yaml').datasets)) ensureArchive(root, name);
-  mkdirSync(projectPaths(root).traffic, { recursive: true });
+  const paths = projectPaths(root);
+  for (const dir of [paths.traffic, paths.referenceCorpus, paths.calibration]) mkdirSync(dir, { recursive: true });
   writeAtomic(join(root, GATE), JSON.stringify({ checked: ['params.yaml', 'taxonomy/strata.json'] }) + '\n');
   return { ok: true };
 }

@@ -79,6 +79,23 @@ export interface Params {
   staleness?: StalenessParams;
   /** The scheduled refresh runner (`evalset refresh run`). */
   refresh?: { on_call?: string };
+  /** The contamination screens (stages contamination-index, ngram, duplicates, sample@name). */
+  contamination?: ContaminationParams;
+}
+
+export interface ContaminationParams {
+  ngram?: { width?: number; fpr?: number; stride?: number; seed?: number; threshold?: number };
+  near_duplicates?: { width?: number; threshold?: number; permutations?: number };
+  membership?: {
+    endpoint?: { api: 'openai' | 'tgi'; base_url: string; model: string; prompt_logprobs?: boolean; api_key_env?: string } | null;
+    method?: 'mean' | 'min-k';
+    min_k?: number;
+    z_threshold?: number;
+    min_calibration?: number;
+    concurrency?: number;
+    retries?: number;
+    timeout_s?: number;
+  };
 }
 
 export const DEFAULT_MIN_AGREEMENT = 0.5;

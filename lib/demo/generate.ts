@@ -12,6 +12,7 @@ import { demoPrivateSource } from './privateSource.ts';
 import { demoTraffic, writeDemoTraffic } from './traffic.ts';
 import { byId } from '../io/order.ts';
 import { InputsNotPulledError, trackedInputs } from './trackedPool.ts';
+import { demoContamination } from './contamination.ts';
 
 /**
  * How many candidates the demo pool holds per category and difficulty (routine, moderate,
@@ -126,8 +127,8 @@ export interface DemoResult {
 }
 
 /**
- * Write the demo inputs under `datasets/` (the pool, its annotations, a private source, six weeks of
- * production traffic) when the pool is empty. A pool that holds any `*.jsonl`
+ * Write the demo inputs under `datasets/` (the pool with planted contamination, its annotations, a
+ * private source, six weeks of production traffic, a reference corpus and calibration sets) when the pool is empty. A pool that holds any `*.jsonl`
  * file is the user's data and is never touched, unless `force` says so. An empty pool is the demo's
  * to fill only when no datasets.dvc tracks the inputs, or the one there tracks the demo itself;
  * otherwise the inputs were not pulled yet, and writing the demo would replace them at the next
@@ -143,8 +144,9 @@ export async function writeDemo(datasetsDir: string, tokenizer: Taxonomy['tokeni
   }
   const countTokens = await loadTokenCounter(tokenizer);
   const examples = demoPool(countTokens);
+  const contamination = demoContamination(examples);
   const annotations = join(datasetsDir, 'annotations', 'demo.jsonl');
-  writeAtomic(path, toJsonl(examples));
+  writeAtomic(path, toJsonl([...examples, ...contamination.planted].sort(byId)));
   writeAtomic(annotations, toJsonl(demoAnnotations(examples, DEMO_SEED).annotations));
   const privateSource = demoPrivateSource();
   const source = join(datasetsDir, 'private', 'source.jsonl');
@@ -153,5 +155,9 @@ export async function writeDemo(datasetsDir: string, tokenizer: Taxonomy['tokeni
   writeAtomic(fields, privateSource.fieldsYaml);
   const traffic = join(datasetsDir, 'traffic');
   writeDemoTraffic(traffic, demoTraffic(countTokens));
-  return { written: [path, annotations, source, fields, traffic], skipped: [] };
+  const corpus = join(datasetsDir, 'reference-corpus', 'demo-crawl.jsonl');
+  const calibration = join(datasetsDir, 'calibration', 'demo.jsonl');
+  writeAtomic(corpus, toJsonl(contamination.corpus));
+  writeAtomic(calibration, toJsonl(contamination.calibration));
+  return { written: [path, annotations, source, fields, traffic, corpus, calibration], skipped: [] };
 }

@@ -7,6 +7,7 @@
 import type { QualityResult } from '../../quality/result.ts';
 import { renderAgreementSection } from './agreement.ts';
 import { renderBalanceSection } from './balance.ts';
+import { renderContaminationSection } from './contamination.ts';
 import { renderCoverageSection } from './coverage.ts';
 import { renderEligibilitySection } from './eligibility.ts';
 import { renderProvenanceSection } from './provenance.ts';
@@ -22,8 +23,6 @@ export interface SectionRenderer {
   render?: (result: QualityResult) => string;
 }
 
-const notInPipeline = (what: string) => `no stage of this pipeline runs ${what} yet, so nothing was measured`;
-
 export const SECTIONS: readonly SectionRenderer[] = [
   {
     check: 'balance',
@@ -37,7 +36,12 @@ export const SECTIONS: readonly SectionRenderer[] = [
     absent: 'the sample stage wrote no eligibility result',
     render: (r) => renderEligibilitySection(r as never),
   },
-  { check: 'contamination', title: 'Contamination', absent: notInPipeline('a contamination check (n-gram overlap or membership inference)') },
+  {
+    check: 'contamination',
+    title: 'Contamination',
+    absent: 'the sample stage wrote no contamination result',
+    render: (r) => renderContaminationSection(r as never),
+  },
   {
     check: 'agreement',
     title: 'Annotator agreement',

@@ -65,10 +65,9 @@ export class LogprobCache {
 
   /**
    * Open (or create on first append) the cache file. A line that is not a cache entry fails with its line number,
-   * except a torn last line (no newline at its end: each append writes the line and its newline in one call, so only a
-   * killed write leaves that), which is
-   * dropped, cut off the file, and `warn` says so. When one key appears twice, the line that sorts first is kept,
-   * which makes the result independent of the order the lines were appended in.
+   * except a torn last line (no newline at its end: each append writes the line and its newline in one call, so only
+   * a killed write leaves that), which is dropped, cut off the file, and `warn` says so. When one key appears twice,
+   * the line that sorts first is kept, which makes the result independent of the order the lines were appended in.
    */
   static open(path: string, warn: (message: string) => void = (m) => process.emitWarning(m)): LogprobCache {
     const cache = new LogprobCache(path);

@@ -208,3 +208,41 @@ export class MissingPreviousAssignmentsError extends EvalsetError {
     );
   }
 }
+
+/**
+ * A model endpoint answered with something other than prompt log-probabilities: an HTTP error status, a body that is
+ * not JSON, or JSON without the documented fields. `status` is the HTTP status (absent for a body that could not be
+ * read as the documented shape), `retryAfterMs` the wait a 429 or 503 asked for. The message names the URL without
+ * credentials and never holds the API key.
+ */
+export class EndpointResponseError extends EvalsetError {
+  readonly exitCode = 2;
+  readonly hint: string;
+  constructor(
+    message: string,
+    readonly details: { url: string; status?: number; retryAfterMs?: number } = { url: '' },
+  ) {
+    super(message);
+    const { status } = details;
+    this.hint =
+      status === 401 || status === 403
+        ? 'Check the API key: it is read from the environment variable that params name (`membership.api_key_env`).'
+        : status === 404
+          ? 'Check the endpoint base URL (an OpenAI-compatible one ends in `/v1`) and the model id (`GET /v1/models` lists them).'
+          : status !== undefined && (status === 429 || status >= 500)
+            ? 'The endpoint is overloaded or failing: lower `membership.concurrency`, raise `membership.retries`, or try later; answers already received are kept in the cache.'
+            : 'Check that the endpoint speaks the API named in params (`openai`: vLLM-style /v1/completions with echo or prompt_logprobs; `tgi`: /generate with decoder_input_details) and returns prompt log-probabilities.';
+  }
+}
+
+/** Membership inference needs log-probabilities that are neither cached nor obtainable: no endpoint is configured. */
+export class LogprobsUnavailableError extends EvalsetError {
+  readonly exitCode = 2;
+  readonly hint =
+    'Pull the membership cache from the DVC remote (`dvc pull`) so that the recorded answers are used, or configure the endpoint (`membership.endpoint` in params.yaml) to score the missing texts.';
+  constructor(readonly missing: number) {
+    super(
+      `${countOf(missing, 'text')} to screen for membership ${missing === 1 ? 'has' : 'have'} no cached log-probabilities and no endpoint is configured`,
+    );
+  }
+}

@@ -6,7 +6,7 @@
  * are excluded from every draw (checks `duplicates` and `near-duplicates`). Writes the exclusion
  * table and a report of the groups.
  */
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { loadParams } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
 import { nearDuplicateSettings } from '../lib/contamination/settings.ts';
@@ -37,7 +37,7 @@ export interface DuplicatesReport {
 export async function runDuplicates(root: string): Promise<DuplicatesReport> {
   const paths = projectPaths(root);
   const table = exclusionTablePath(root, 'duplicates');
-  const reportPath = join(root, 'reports', 'duplicates.json');
+  const reportPath = paths.duplicatesReport;
   removeStaleTemporaries([dirname(table), dirname(reportPath)]);
   const settings = nearDuplicateSettings(loadParams(paths.params, 'params.yaml').contamination);
   const voucher = readVoucher(paths);
@@ -46,8 +46,7 @@ export async function runDuplicates(root: string): Promise<DuplicatesReport> {
   const groups = duplicateGroups(ids, columnValues(assignments, 'prompt_key') as string[]);
   const exact = duplicateExclusions(groups);
   const excludedExactly = new Set(exact.map((e) => e.id));
-  const prompts = poolPrompts(paths, voucher).filter((p) => !excludedExactly.has(p.id));
-  const near = nearDuplicateGroups(prompts, settings);
+  const near = await nearDuplicateGroups(poolPrompts(paths, voucher), { ...settings, skipIds: excludedExactly });
   const nearExclusions = nearDuplicateExclusions(near.groups);
   const exclusions = [...exact, ...nearExclusions];
   const report: DuplicatesReport = {
@@ -72,7 +71,7 @@ export const stage: Stage<DuplicatesReport> = {
   describe: 'eligibility screen: exclude all but one example of each group with the same normalised prompt',
   params: ['contamination.near_duplicates'],
   deps: ['interim/strata.parquet', 'interim/pool.json'],
-  code: ['stages/duplicates.ts', 'lib/eligibility', 'lib/sampling', 'lib/contamination/settings.ts', 'lib/contamination/normalize.ts', ...STAGE_RUNTIME_CODE],
+  code: ['stages/duplicates.ts', 'lib/eligibility', 'lib/sampling', 'lib/contamination/normalize.ts', 'lib/contamination/settings.ts', ...STAGE_RUNTIME_CODE],
   outs: [
     { path: 'interim/exclusions/duplicates.parquet' },
     { path: 'interim/exclusions/duplicates.json' },

@@ -10,8 +10,10 @@ import { stage as attestation } from './attestation.ts';
 import { stage as card } from './card.ts';
 import { stage as classify } from './classify.ts';
 import { stage as config } from './config.ts';
+import { stage as contaminationIndex } from './contamination-index.ts';
 import { stage as coverage } from './coverage.ts';
 import { stage as duplicates } from './duplicates.ts';
+import { stage as ngram } from './ngram.ts';
 import { stage as agreementReport } from './agreement-report.ts';
 import { stage as recurate } from './recurate.ts';
 import { stage as sample } from './sample.ts';
@@ -23,6 +25,8 @@ import { stage as utility } from './utility.ts';
 export const STAGES: readonly Stage[] = [
   config,
   classify,
+  contaminationIndex,
+  ngram,
   duplicates,
   agreement,
   traffic,

@@ -1,8 +1,11 @@
 /**
  * Stage `sample@{name}`: allocate over the eligible pool, draw, and write data.parquet,
  * quarantine.parquet, manifest.jsonl, the quality results of the draw (balance, eligibility,
- * provenance), the metrics report and meta.json (last: it vouches for the others by their SHA-256).
+ * contamination, provenance), the metrics report and meta.json (last: it vouches for the others by
+ * their SHA-256). Membership inference screens here, lazily: the draw asks the model endpoint about
+ * candidates in rank order, only as far as each stratum needs.
  */
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { datasetParams, loadParams, sampleParamsOf, DEFAULT_BALANCE_THRESHOLD } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
@@ -11,6 +14,9 @@ import { drawEligible } from '../lib/eligibility/draw.ts';
 import { retiredExclusions } from '../lib/eligibility/retired.ts';
 import { readExclusions } from '../lib/eligibility/table.ts';
 import { releasedLabels } from '../lib/annotation/screen.ts';
+import { openMembership } from '../lib/contamination/membershipRun.ts';
+import { contaminationResult } from '../lib/contamination/result.ts';
+import { membershipSettings } from '../lib/contamination/settings.ts';
 import { EvalsetError, ImbalancedDatasetError, InvalidInputError } from '../lib/errors.ts';
 import { allocationIssues } from '../lib/config/validate.ts';
 import { removeStaleTemporaries, writeAllAtomic } from '../lib/io/atomic.ts';
@@ -41,6 +47,10 @@ const CODE = [
   'lib/annotation/annotations.ts',
   'lib/annotation/exampleAgreement.ts',
   'lib/eligibility',
+  'lib/contamination/membership',
+  'lib/contamination/membershipRun.ts',
+  'lib/contamination/result.ts',
+  'lib/contamination/settings.ts',
   'lib/quality',
   'lib/provenance',
   'lib/config',
@@ -53,7 +63,8 @@ const CODE = [
 
 export async function runSample(root: string, name: string): Promise<SampleMeta> {
   const paths = projectPaths(root);
-  const params = datasetParams(loadParams(paths.params, 'params.yaml'), name);
+  const allParams = loadParams(paths.params, 'params.yaml');
+  const params = datasetParams(allParams, name);
   const taxonomy = loadTaxonomy(paths.taxonomy, relative(root, paths.taxonomy));
   const out = paths.dataset(name);
   removeStaleTemporaries([out.dir, out.qualityDir, paths.reports]);
@@ -79,7 +90,13 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
       throw issues.length ? new InvalidInputError(issues, { hint: err instanceof EvalsetError ? err.hint : undefined }) : err;
     }
   };
-  const draw = await drawEligible({ strata: strataIds, seed: params.seed, allocate, exclusions });
+  // The membership screen reads a candidate's prompt only when the draw asks about it.
+  const categories = new Set(taxonomy.categories.map((c) => c.id));
+  const rowOfId = new Map(index.ids.map((id, i) => [id, i]));
+  const textOf = (id: string) => readRecordsAt(root, voucher, [index.location(rowOfId.get(id)!)], categories)[0].prompt;
+  const membership = await openMembership(paths, name, membershipSettings(allParams.contamination), taxonomy, textOf);
+  const draw = await drawEligible({ strata: strataIds, seed: params.seed, allocate, exclusions, lazy: membership.screen ? [membership.screen] : [] });
+  const membershipSummary = await membership.finish();
   const allocation = draw.allocation;
   const balance = balanceOf(allocation, params.balance?.threshold ?? DEFAULT_BALANCE_THRESHOLD);
   if (balance.imbalanced && params.balance?.fail_on_imbalance) throw new ImbalancedDatasetError(name, balance.p_value, balance.threshold);
@@ -90,7 +107,6 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const wanted = new Set([...drawnIds, ...quarantinedIds]);
   const rowOf = new Map<string, number>();
   index.ids.forEach((id, i) => wanted.has(id) && rowOf.set(id, i));
-  const categories = new Set(taxonomy.categories.map((c) => c.id));
   const axes = strataOf(taxonomy);
   // The label the annotators agreed on (or an adjudicator decided) travels with the row.
   const released = releasedLabels(root);
@@ -124,6 +140,15 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const quality = {
     balance: qualityJson(balanceResult(name, balance), relative(root, out.quality('balance'))),
     eligibility: qualityJson(eligibilityResult(name, draw), relative(root, out.quality('eligibility'))),
+    contamination: qualityJson(
+      contaminationResult(name, {
+        ngram: JSON.parse(readFileSync(paths.ngramReport, 'utf8')),
+        nearDuplicates: JSON.parse(readFileSync(paths.duplicatesReport, 'utf8')).near,
+        membership: membershipSummary,
+        quarantined: draw.quarantined,
+      }),
+      relative(root, out.quality('contamination')),
+    ),
     provenance: qualityJson(
       provenanceResult(name, { timestamp: time.timestamp, timestamp_source: time.source, files, content_hash: rowsHash, code, tools }),
       relative(root, out.quality('provenance')),
@@ -205,6 +230,7 @@ export const stage: Stage<SampleMeta> = {
     'datasets.${key}.floors',
     'datasets.${key}.allow_pool_limited',
     'datasets.${key}.balance',
+    'contamination.membership',
   ],
   deps: [
     'interim/validated.json',
@@ -212,6 +238,10 @@ export const stage: Stage<SampleMeta> = {
     'interim/pool.json',
     'interim/exclusions',
     'interim/agreement.parquet',
+    'reports/ngram.json',
+    'reports/duplicates.json',
+    'datasets/calibration',
+    'datasets/reference-corpus',
     'evalsets/${key}/archive',
     'datasets/pool',
     'taxonomy',
@@ -225,6 +255,8 @@ export const stage: Stage<SampleMeta> = {
     { path: 'evalsets/${key}/manifest.jsonl', cache: false },
     { path: 'evalsets/${key}/quality/balance.json', cache: false },
     { path: 'evalsets/${key}/quality/eligibility.json', cache: false },
+    { path: 'evalsets/${key}/quality/contamination.json', cache: false },
+    { path: 'interim/membership/${key}.jsonl' },
     { path: 'evalsets/${key}/quality/provenance.json', cache: false },
     { path: 'evalsets/${key}/meta.json', cache: false },
     { path: 'reports/sample-${key}.json', cache: false, metrics: true },

@@ -17,6 +17,8 @@ export function projectPaths(root: string) {
     /** The Bloom index over the reference corpus, and its report (DVC metrics). */
     contaminationIndex: join(root, 'interim', 'contamination', 'index.bloom'),
     contaminationIndexReport: join(root, 'reports', 'contamination-index.json'),
+    /** The duplicates screen's report: exact and near-duplicate groups. */
+    duplicatesReport: join(root, 'reports', 'duplicates.json'),
     /** The n-gram screen's report: every pool example it flagged, and the counts. */
     ngramReport: join(root, 'reports', 'ngram.json'),
     taxonomy: join(root, 'taxonomy', 'strata.json'),

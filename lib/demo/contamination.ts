@@ -48,7 +48,7 @@ function corpusDocument(f: Faker): string {
 /** A passage of `words` consecutive words of a document, starting at a sentence. */
 function passage(r: Rng, document: string, words: number): string {
   const all = document.split(' ');
-  const starts = all.map((w, i) => (i === 0 || /[.!?]$/.test(all[i - 1]) ? i : -1)).filter((i) => i >= 0 && i + words <= all.length);
+  const starts = all.map((_, i) => (i === 0 || /[.!?]$/.test(all[i - 1]) ? i : -1)).filter((i) => i >= 0 && i + words <= all.length);
   const start = starts.length ? r.pick(starts) : 0;
   return all.slice(start, start + words).join(' ');
 }

@@ -41,9 +41,9 @@ export interface ScoreResult {
 }
 
 /** The cache key of a text for this endpoint. */
-export function cacheKeyOf(endpoint: Pick<LogprobEndpoint, 'api' | 'baseUrl' | 'model' | 'promptLogprobs'>, text: string): CacheKey {
+export function cacheKeyOf(endpoint: Pick<LogprobEndpoint, 'api' | 'baseUrl' | 'model' | 'promptLogprobs' | 'identity'>, text: string): CacheKey {
   return {
-    baseUrl: publicBaseUrl(endpoint.baseUrl),
+    baseUrl: endpoint.identity ?? publicBaseUrl(endpoint.baseUrl),
     model: endpoint.model,
     request: requestShape(endpoint as LogprobEndpoint),
     sha256: textHash(text),

@@ -29,6 +29,11 @@ export interface LogprobEndpoint {
   apiKey?: string;
   /** Per request, in milliseconds. */
   timeoutMs: number;
+  /**
+   * What the cache keys on and reports name instead of the base URL, when the URL is not the endpoint's
+   * identity: the demo model server listens on a new ephemeral port each run, and is `demo` throughout.
+   */
+  identity?: string;
 }
 
 /** The base URL without credentials or trailing slashes: what errors name and what the cache keys on. */

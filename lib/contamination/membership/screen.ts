@@ -26,6 +26,8 @@ export interface MembershipScreenOptions extends ScoreOptions {
   zThreshold?: number;
   /** The least calibration examples a stratum needs. Default 20. */
   minimumCalibration?: number;
+  /** Told of each candidate flagged, with its score and z (the report counts them; a card lists them). */
+  onFlag?: (flag: { id: string; stratum: string; score: number; z: number }) => void;
 }
 
 export interface StratumReport {
@@ -77,7 +79,7 @@ export type MembershipScreen = LazyScreen & {
  * no request is made, so a release rebuilds from the recorded answers without the endpoint.
  */
 export function membershipScreen(options: MembershipScreenOptions): MembershipScreen {
-  const { textOf, method = 'mean', k = DEFAULT_MIN_K, calibration: givenCalibration, calibrationTexts, ...scoring } = options;
+  const { textOf, method = 'mean', k = DEFAULT_MIN_K, calibration: givenCalibration, calibrationTexts, onFlag, ...scoring } = options;
   const zThreshold = options.zThreshold ?? DEFAULT_Z_THRESHOLD;
   const minimum = options.minimumCalibration ?? DEFAULT_MINIMUM_CALIBRATION;
   const strata = new Map<string, StratumReport>();
@@ -129,6 +131,7 @@ export function membershipScreen(options: MembershipScreenOptions): MembershipSc
         const z = zScore(scores[i], stats);
         if (z > zThreshold) {
           row.flagged++;
+          onFlag?.({ id, stratum, score: scores[i], z });
           const name = method === 'mean' ? 'mean token log-probability' : `Min-${Math.round(k * 100)}% Prob`;
           out.push({
             id,
@@ -145,7 +148,7 @@ export function membershipScreen(options: MembershipScreenOptions): MembershipSc
       const endpoint = options.endpoint;
       return {
         check: MEMBERSHIP_CHECK,
-        endpoint: endpoint ? { api: endpoint.api, baseUrl: publicBaseUrl(endpoint.baseUrl), model: endpoint.model } : null,
+        endpoint: endpoint ? { api: endpoint.api, baseUrl: endpoint.identity ?? publicBaseUrl(endpoint.baseUrl), model: endpoint.model } : null,
         method,
         k: method === 'min-k' ? k : null,
         zThreshold,

@@ -66,14 +66,14 @@ export function shingles(tokens: readonly string[], width: number = DEFAULT_SHIN
   if (!Number.isSafeInteger(stride) || stride < 1) throw new RangeError(`shingle stride must be a whole number ≥ 1, not ${stride}`);
   if (tokens.length < width) return [];
   const bytes = utf8.encode(tokens.join(' '));
-  // starts[t] is the byte offset of token t; ends of token t is starts[t + 1] − 1 (the space), or the end.
+  // starts[t] is the byte offset of token t, found as the byte after each space: a token never holds
+  // a space, and no byte of a multi-byte UTF-8 character is 0x20. One pass over the bytes, where
+  // encoding each token again to measure it cost more than the hashing.
   const starts = new Array<number>(tokens.length + 1);
-  let offset = 0;
-  for (let t = 0; t < tokens.length; t++) {
-    starts[t] = offset;
-    offset += utf8.encode(tokens[t]).length + 1;
-  }
-  starts[tokens.length] = offset; // one past the last token's virtual trailing space
+  starts[0] = 0;
+  let t = 1;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x20) starts[t++] = i + 1;
+  starts[tokens.length] = bytes.length + 1; // one past the last token's virtual trailing space
   const out: Uint8Array[] = [];
   for (let first = 0; first + width <= tokens.length; first += stride) out.push(bytes.subarray(starts[first], starts[first + width] - 1));
   return out;

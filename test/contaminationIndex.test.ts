@@ -7,7 +7,7 @@ import { buildIndex, buildIndexFile, buildIndexInParallel, countCorpusShingles }
 import { corpusDocuments, corpusFromDvcListing, corpusManifestSha256, listCorpus, shardFiles, textFileTokens } from '../lib/contamination/corpus.ts';
 import { HEADER_BYTES, headerJson, readIndexFile, writeIndexFile, type IndexHeader } from '../lib/contamination/indexFile.ts';
 import { mergeIndexFiles } from '../lib/contamination/merge.ts';
-import { shingles, tokenize } from '../lib/contamination/normalize.ts';
+import { forEachShingleOf, shingles, tokenize } from '../lib/contamination/normalize.ts';
 import { expectedFalsePositiveRate, guaranteedRunTokens, scoreText } from '../lib/contamination/scan.ts';
 import { falsePositiveRate } from '../lib/contamination/sizing.ts';
 import { InvalidInputError } from '../lib/errors.ts';
@@ -102,6 +102,21 @@ describe('corpus', () => {
       const pieces: string[] = [];
       for await (const tokens of textFileTokens(path, chunkBytes)) pieces.push(...tokens);
       expect(pieces).toEqual(tokenize(text.slice(1)));
+    }
+  });
+
+  it('visits the same shingles in a reused buffer as `shingles` returns as views (any width, stride, length)', () => {
+    const tokens = tokenize(`東京タワーは高い naïve Straße ${words(300, 12).join(' ')} ${'x'.repeat(5_000)} end`);
+    for (const [width, stride] of [
+      [1, 1],
+      [3, 2],
+      [10, 1],
+      [7, 5],
+    ]) {
+      const visited: string[] = [];
+      forEachShingleOf(tokens, width, stride, (s) => visited.push(Buffer.from(s).toString('utf8')));
+      expect(visited).toEqual(shingles(tokens, width, stride).map((s) => Buffer.from(s).toString('utf8')));
+      expect(visited.length).toBe(Math.floor((tokens.length - width) / stride) + 1);
     }
   });
 

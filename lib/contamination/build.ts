@@ -17,7 +17,7 @@ import { BloomIndex } from './bloomIndex.ts';
 import { corpusDocuments, corpusManifestSha256, listCorpus, readDvcListing, shardFiles, type CorpusFile, type TokenPiece } from './corpus.ts';
 import { INDEX_FORMAT_VERSION, writeIndexFile, type IndexHeader } from './indexFile.ts';
 import { mergeIndexFiles } from './merge.ts';
-import { DEFAULT_SHINGLE_WIDTH, NORMALIZER_VERSION, shingles } from './normalize.ts';
+import { DEFAULT_SHINGLE_WIDTH, NORMALIZER_VERSION, forEachShingleOf } from './normalize.ts';
 import { sizeFor } from './sizing.ts';
 
 export interface Shard {
@@ -86,7 +86,7 @@ async function plan(options: BuildOptions): Promise<{ listing: CorpusFile[]; fil
 }
 
 /**
- * Call `visit` with every indexed shingle of the documents: per document, the shingles starting at
+ * Call `visit` with every indexed shingle of the documents (in a reused buffer: see forEachShingleOf): per document, the shingles starting at
  * token 0, s, 2s, … A document in several pieces is joined across them: the last width − 1 tokens of
  * a piece are carried into the next, and the stride is counted from the document's first token, so
  * the shingles are exactly those of the whole document.
@@ -97,9 +97,7 @@ export async function forEachShingle(
   stride: number,
   visit: (shingle: Uint8Array) => void,
 ): Promise<void> {
-  await walkPieces(pieces, width, stride, (tokens, skip) => {
-    for (const s of shingles(skip ? tokens.slice(skip) : tokens, width, stride)) visit(s);
-  });
+  await walkPieces(pieces, width, stride, (tokens, skip) => forEachShingleOf(skip ? tokens.slice(skip) : tokens, width, stride, visit));
 }
 
 /** How many shingles forEachShingle would visit, without encoding any of them. */

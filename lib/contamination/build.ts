@@ -101,13 +101,12 @@ export async function forEachShingle(
 }
 
 /** How many shingles forEachShingle would visit, without encoding any of them. */
-export async function countShingles(pieces: AsyncIterable<TokenPiece>, width: number, stride: number): Promise<number> {
-  let count = 0;
+export async function countShingles(pieces: AsyncIterable<TokenPiece>, width: number, stride: number, counter = { shingles: 0 }): Promise<number> {
   await walkPieces(pieces, width, stride, (tokens, skip) => {
     const usable = tokens.length - skip;
-    if (usable >= width) count += Math.floor((usable - width) / stride) + 1;
+    if (usable >= width) counter.shingles += Math.floor((usable - width) / stride) + 1;
   });
-  return count;
+  return counter.shingles;
 }
 
 /** `window(tokens, skip)`: a run of a document's tokens whose shingles starting at skip, skip + s, … are the next indexed ones. */
@@ -169,7 +168,10 @@ export async function buildIndex(options: BuildOptions): Promise<{ header: Index
     });
   };
   let expected = options.expectedShingles;
-  if (expected === undefined) expected = await countShingles(read('count', { shingles: 0 }), width, stride);
+  if (expected === undefined) {
+    const counted = { shingles: 0 };
+    expected = await countShingles(read('count', counted), width, stride, counted);
+  }
   const size = sizeFor(expected, fpr);
   const index = await BloomIndex.create({ bits: size.bits, hashes: size.hashes, seed }, { segmentBytes: options.segmentBytes });
   const counter = { shingles: 0 };

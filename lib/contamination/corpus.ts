@@ -9,7 +9,7 @@
  * records and that merge compares.
  */
 import { open, readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { InvalidInputError, type Issue } from '../errors.ts';
 import { sha256 } from '../io/hash.ts';
 import { readJsonl } from '../io/jsonl.ts';
@@ -45,11 +45,7 @@ export async function listCorpus(dir: string): Promise<CorpusFile[]> {
     const full = join(entry.parentPath ?? entry.path, entry.name);
     const info = await stat(full); // follows links, so a linked file counts (DVC links cached files into place)
     if (!info.isFile()) continue;
-    const path = full
-      .slice(dir.length)
-      .replace(/^[\\/]+/, '')
-      .split(/[\\/]/)
-      .join('/');
+    const path = relative(dir, full).split(sep).join('/');
     files.push({ path, bytes: info.size });
   }
   return files.sort((a, b) => byCodePoint(a.path, b.path));

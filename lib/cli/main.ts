@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { commands as annotationCommands } from '../annotation/cli.ts';
 import { commands as configCommands } from '../config/cli.ts';
+import { commands as contaminationCommands } from '../contamination/cli.ts';
 import { commands as demoCommands } from '../demo/cli.ts';
 import { commands as pipelineCommands } from '../pipeline/cli.ts';
 import { commands as privacyCommands } from '../privacy/cli.ts';
@@ -19,6 +20,7 @@ const CAPABILITIES: Commands[] = [
   annotationCommands,
   refreshCommands,
   privacyCommands,
+  contaminationCommands,
   pipelineCommands,
   versioningCommands,
   startCommands,

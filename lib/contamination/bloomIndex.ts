@@ -60,6 +60,14 @@ export class BloomIndex {
   private readonly bitsBig: bigint;
   private readonly secondSeed: bigint;
   private readonly h64Raw: XXHashAPI['h64Raw'];
+  /** One segment and m ≤ 2³² (the fast path of add and has). */
+  private readonly single: boolean;
+  /** A 64-bit hash, and its low and high 32-bit halves (little-endian platforms, as Node's are). */
+  private readonly word = new BigUint64Array(1);
+  private readonly halves = new Uint32Array(this.word.buffer);
+  /** The probe position and step of the shingle being added or tested (probeStart). */
+  private g = 0;
+  private step = 1;
 
   private constructor(params: BloomParameters, segments: Uint8Array[], segmentBytes: number, api: XXHashAPI) {
     this.bits = params.bits;
@@ -71,6 +79,7 @@ export class BloomIndex {
     this.bitsBig = BigInt(params.bits);
     this.secondSeed = params.seed ^ SECOND_SEED_MASK;
     this.h64Raw = api.h64Raw;
+    this.single = segments.length === 1 && params.bits <= TWO_32;
   }
 
   /** An empty index. */
@@ -102,8 +111,20 @@ export class BloomIndex {
 
   /** Sets the k bits of one shingle (its raw UTF-8 bytes). */
   add(shingle: Uint8Array): void {
+    this.probeStart(shingle);
     const m = this.bits;
-    let [g, step] = this.probeStart(shingle);
+    let g = this.g;
+    const step = this.step;
+    if (this.single) {
+      // One segment and m ≤ 2³²: g < 2³², so unsigned shifts address it without division.
+      const bytes = this.segments[0];
+      for (let i = 0; i < this.hashes; i++) {
+        bytes[g >>> 3] |= 1 << (g & 7);
+        g += step;
+        if (g >= m) g -= m;
+      }
+      return;
+    }
     for (let i = 0; i < this.hashes; i++) {
       const segment = Math.floor(g / this.segmentBits);
       const bit = g - segment * this.segmentBits;
@@ -115,8 +136,19 @@ export class BloomIndex {
 
   /** Whether all k bits of the shingle are set: false means certainly absent; true, present or a false positive. */
   has(shingle: Uint8Array): boolean {
+    this.probeStart(shingle);
     const m = this.bits;
-    let [g, step] = this.probeStart(shingle);
+    let g = this.g;
+    const step = this.step;
+    if (this.single) {
+      const bytes = this.segments[0];
+      for (let i = 0; i < this.hashes; i++) {
+        if ((bytes[g >>> 3] & (1 << (g & 7))) === 0) return false;
+        g += step;
+        if (g >= m) g -= m;
+      }
+      return true;
+    }
     for (let i = 0; i < this.hashes; i++) {
       const segment = Math.floor(g / this.segmentBits);
       const bit = g - segment * this.segmentBits;
@@ -127,21 +159,28 @@ export class BloomIndex {
     return true;
   }
 
-  /** h1 mod m and the odd step h2 mod m (see the file's comment for where h1 and h2 come from). */
-  private probeStart(shingle: Uint8Array): [number, number] {
+  /**
+   * Sets this.g = h1 mod m and this.step = the odd h2 mod m (see the file's comment for where h1 and
+   * h2 come from). Fields rather than a returned pair, and the 64-bit hash split through a
+   * BigUint64Array/Uint32Array pair rather than BigInt arithmetic: both allocate nothing per shingle,
+   * which with h64Raw itself is most of the cost of add().
+   */
+  private probeStart(shingle: Uint8Array): void {
     const h = this.h64Raw(shingle, this.seed);
     let h1: number;
     let h2: number;
     if (this.bits <= TWO_32) {
-      h1 = Number(BigInt.asUintN(32, h)) % this.bits;
-      h2 = Number(h >> 32n) % this.bits;
+      this.word[0] = h;
+      h1 = this.halves[0] % this.bits;
+      h2 = this.halves[1] % this.bits;
     } else {
       h1 = Number(h % this.bitsBig);
       h2 = Number(this.h64Raw(shingle, this.secondSeed) % this.bitsBig);
     }
     // Odd without bitwise operators: an even h2 ≤ m − 2 becomes h2 + 1 ≤ m − 1.
     if (h2 % 2 === 0) h2 += 1;
-    return [h1, h2];
+    this.g = h1;
+    this.step = h2;
   }
 }
 

@@ -10,11 +10,11 @@
 import { dirname } from 'node:path';
 import { loadParams } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
-import { buildIndex } from '../lib/contamination/build.ts';
+import { buildIndexFile } from '../lib/contamination/build.ts';
 import { listCorpus } from '../lib/contamination/corpus.ts';
-import { headerJson, writeIndexFile } from '../lib/contamination/indexFile.ts';
+import { HEADER_BYTES, headerJson } from '../lib/contamination/indexFile.ts';
 import { ngramSettings } from '../lib/contamination/settings.ts';
-import { bytesFor, expectedFalsePositiveRate } from '../lib/contamination/scan.ts';
+import { expectedFalsePositiveRate } from '../lib/contamination/scan.ts';
 import { removeStaleTemporaries, writeAtomic } from '../lib/io/atomic.ts';
 import { runStageMain } from '../lib/pipeline/main.ts';
 import { STAGE_RUNTIME_CODE, type Stage } from '../lib/pipeline/stage.ts';
@@ -36,22 +36,22 @@ export async function runContaminationIndex(root: string, onProgress?: (n: numbe
   const paths = projectPaths(root);
   const settings = ngramSettings(loadParams(paths.params, 'params.yaml').contamination);
   removeStaleTemporaries([dirname(paths.contaminationIndex), paths.reports]);
-  const files = listCorpus(paths.referenceCorpus);
-  const { header, index } = await buildIndex({
+  const files = await listCorpus(paths.referenceCorpus);
+  const header = await buildIndexFile({
     corpusDir: paths.referenceCorpus,
+    out: paths.contaminationIndex,
     width: settings.width,
     fpr: settings.fpr,
     stride: settings.stride,
     seed: BigInt(settings.seed),
-    onProgress,
+    onProgress: onProgress && ((p) => onProgress(p.shingles)),
   });
-  await writeIndexFile(paths.contaminationIndex, header, index);
   const report: ContaminationIndexReport = {
     corpus_files: files.length,
-    corpus_bytes: files.reduce((n, f) => n + f.bytes, 0),
+    corpus_bytes: files.reduce((n, f) => n + (f.bytes ?? 0), 0),
     shingles: header.inserted,
     bits: header.bits,
-    bytes: bytesFor(header),
+    bytes: HEADER_BYTES + header.bits / 8,
     hashes: header.hashes,
     stride: header.stride,
     fpr: expectedFalsePositiveRate(header),

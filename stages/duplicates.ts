@@ -71,7 +71,14 @@ export const stage: Stage<DuplicatesReport> = {
   describe: 'eligibility screen: exclude all but one example of each group with the same normalised prompt',
   params: ['contamination.near_duplicates'],
   deps: ['interim/strata.parquet', 'interim/pool.json'],
-  code: ['stages/duplicates.ts', 'lib/eligibility', 'lib/sampling', 'lib/contamination/normalize.ts', 'lib/contamination/settings.ts', ...STAGE_RUNTIME_CODE],
+  code: [
+    'stages/duplicates.ts',
+    'lib/eligibility',
+    'lib/sampling',
+    'lib/contamination/normalize.ts',
+    'lib/contamination/settings.ts',
+    ...STAGE_RUNTIME_CODE,
+  ],
   outs: [
     { path: 'interim/exclusions/duplicates.parquet' },
     { path: 'interim/exclusions/duplicates.json' },

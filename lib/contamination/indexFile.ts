@@ -30,7 +30,8 @@
  * directly, once).
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { InvalidInputError } from '../errors.ts';
 import { BloomIndex, DEFAULT_SEGMENT_BYTES } from './bloomIndex.ts';
 
@@ -191,6 +192,7 @@ export async function writeIndexFile(path: string, header: IndexHeader, index: B
 /** Write `header` then each piece in turn to a temporary sibling of `path`, then rename it into place. */
 export async function writeStreamed(path: string, header: Uint8Array, pieces: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await mkdir(dirname(path), { recursive: true });
   const handle = await open(tmp, 'w');
   try {
     await writeFully(handle, header);

@@ -93,9 +93,22 @@ export async function openMembership(
   if (e.baseUrl === DEMO_ENDPOINT) {
     const server = await startDemoModelServer({ corpus: corpusTexts(paths.referenceCorpus), model: e.model });
     close = () => server.close();
-    endpoint = { api: e.api, baseUrl: e.api === 'openai' ? `${server.url}/v1` : server.url, model: e.model, timeoutMs: settings.timeoutMs, identity: DEMO_ENDPOINT };
+    endpoint = {
+      api: e.api,
+      baseUrl: e.api === 'openai' ? `${server.url}/v1` : server.url,
+      model: e.model,
+      timeoutMs: settings.timeoutMs,
+      identity: DEMO_ENDPOINT,
+    };
   } else {
-    endpoint = { api: e.api, baseUrl: e.baseUrl, model: e.model, promptLogprobs: e.promptLogprobs, apiKey: process.env[e.apiKeyEnv], timeoutMs: settings.timeoutMs };
+    endpoint = {
+      api: e.api,
+      baseUrl: e.baseUrl,
+      model: e.model,
+      promptLogprobs: e.promptLogprobs,
+      apiKey: process.env[e.apiKeyEnv],
+      timeoutMs: settings.timeoutMs,
+    };
   }
   const flagged: { id: string; stratum: string; z: number; score: number }[] = [];
   const screen = membershipScreen({
@@ -116,8 +129,13 @@ export async function openMembership(
     screen,
     async finish() {
       await close();
+      cache.retainUsed();
       cache.compact();
       const r = screen.report();
+      // How many answers came from where depends on what an earlier run left in the cache, so it is told, not recorded.
+      process.stderr.write(
+        `membership ${dataset}: ${r.requests} request${r.requests === 1 ? '' : 's'} to the endpoint, ${r.cacheHits} answers from the cache\n`,
+      );
       return {
         skipped: null,
         api: e.api,
@@ -129,10 +147,14 @@ export async function openMembership(
         screened: r.strata.reduce((n, s) => n + s.screened, 0),
         flagged: flagged.sort((a, b) => byCodePoint(a.id, b.id)),
         unscreened_no_calibration: r.strata.reduce((n, s) => n + s.unscreenedNoCalibration, 0),
-        requests: r.requests,
-        cache_hits: r.cacheHits,
         cache: { path: relative(paths.root, cachePath), sha256: r.cache.digest, entries: r.cache.entries },
-        calibration: r.strata.map((s) => ({ stratum: s.stratum, n: s.calibration.n, mean: s.calibration.mean, sd: s.calibration.sd, enough: s.calibration.enough })),
+        calibration: r.strata.map((s) => ({
+          stratum: s.stratum,
+          n: s.calibration.n,
+          mean: s.calibration.mean,
+          sd: s.calibration.sd,
+          enough: s.calibration.enough,
+        })),
         strata_without_calibration: r.lackingCalibration.map((l) => l.stratum),
       };
     },

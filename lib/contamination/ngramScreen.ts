@@ -1,6 +1,6 @@
 import type { Exclusion } from '../eligibility/exclusion.ts';
 import { headerJson, readIndexFile } from './indexFile.ts';
-import { expectedFalsePositiveRate, scoreText, strideGuarantee } from './scan.ts';
+import { expectedFalsePositiveRate, guaranteedRunTokens, scoreText } from './scan.ts';
 
 export interface NgramFlag {
   id: string;
@@ -46,7 +46,7 @@ export async function ngramScreen(
     pool: examples.length,
     threshold,
     fpr_baseline: expectedFalsePositiveRate(header),
-    guaranteed_run: strideGuarantee(header),
+    guaranteed_run: guaranteedRunTokens(header),
     index: headerJson(header),
   };
   if (header.inserted === 0)

@@ -34,8 +34,6 @@ export interface MembershipSummary {
   flagged?: { id: string; stratum: string; z: number; score: number }[];
   /** Candidates of strata without enough calibration: asked about, but never flagged. */
   unscreened_no_calibration?: number;
-  requests?: number;
-  cache_hits?: number;
   cache?: { path: string; sha256: string; entries: number };
   calibration?: CalibrationRow[];
   strata_without_calibration?: string[];
@@ -80,7 +78,9 @@ export function contaminationResult(
     return { ...common, status: 'not_run', summary: fallback!, reason: 'no reference corpus and no model endpoint' };
   const found = [
     parts.ngram.skipped ? null : `${parts.ngram.excluded} pool example${parts.ngram.excluded === 1 ? '' : 's'} overlap the reference corpus`,
-    parts.membership.skipped ? null : `membership inference flagged ${parts.membership.flagged!.length} of ${parts.membership.screened} candidates screened`,
+    parts.membership.skipped
+      ? null
+      : `membership inference flagged ${parts.membership.flagged!.length} of ${parts.membership.screened} candidates screened`,
   ].filter(Boolean);
   const held = quarantined.ngram + quarantined.membership;
   const gaps = parts.membership.strata_without_calibration?.length ?? 0;
@@ -89,6 +89,8 @@ export function contaminationResult(
     status: fallback || gaps ? 'warn' : 'pass',
     summary:
       `${found.join('; ')}; ${held} suspected contaminated candidate${held === 1 ? '' : 's'} this draw would have taken ${held === 1 ? 'is' : 'are'} in quarantine.parquet.` +
-      (gaps ? ` ${gaps} strat${gaps === 1 ? 'um lacks' : 'a lack'} calibration examples and ${gaps === 1 ? 'was' : 'were'} not screened by membership inference.` : ''),
+      (gaps
+        ? ` ${gaps} strat${gaps === 1 ? 'um lacks' : 'a lack'} calibration examples and ${gaps === 1 ? 'was' : 'were'} not screened by membership inference.`
+        : ''),
   };
 }

@@ -60,7 +60,13 @@ export function membershipSettings(params: ContaminationParams | undefined): Mem
   const e = m.endpoint;
   return {
     endpoint: e
-      ? { api: e.api, baseUrl: e.base_url, model: e.model, promptLogprobs: e.prompt_logprobs ?? false, apiKeyEnv: e.api_key_env ?? DEFAULT_API_KEY_ENV }
+      ? {
+          api: e.api,
+          baseUrl: e.base_url,
+          model: e.model,
+          promptLogprobs: e.prompt_logprobs ?? false,
+          apiKeyEnv: e.api_key_env ?? DEFAULT_API_KEY_ENV,
+        }
       : null,
     method: m.method ?? 'mean',
     minK: m.min_k ?? 0.2,

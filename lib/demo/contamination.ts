@@ -19,7 +19,11 @@ export const DEMO_CORPUS_DOCUMENTS = 160;
 export const DEMO_PLANTED_VERBATIM = 16;
 /** Pool examples that quote a passage with every fifth word swapped: no 10-token run survives, so only membership inference can find them. */
 export const DEMO_PLANTED_PARAPHRASED = 8;
-/** Pool examples that get a near-copy (two words edited) with the next id: the near-duplicate screen's ground truth. */
+/**
+ * Pool examples that get a near-copy with the next id: one word of a prompt of at least 60 words
+ * edited, so that with shingles of 5 tokens the pair's Jaccard similarity is at least
+ * (60 − 9) / (60 + 1) ≈ 0.84, above the default threshold of 0.8 (one edit changes 5 of n − 4 shingles).
+ */
 export const DEMO_PLANTED_NEAR_COPIES = 8;
 /** Calibration examples per stratum; creative-writing×adversarial gets fewer, so the demo shows a stratum reported for lacking calibration. */
 export const DEMO_CALIBRATION_PER_STRATUM = 40;
@@ -85,7 +89,11 @@ export function demoContamination(pool: readonly PoolExample[], seed = DEMO_CONT
     const paraphrased = i >= DEMO_PLANTED_VERBATIM;
     const category = i % 2 === 0 ? 'summarization' : 'extraction';
     let text = passage(r, doc.text, r.int(45, 70));
-    if (paraphrased) text = text.split(' ').map((w, j) => (j % 5 === 4 ? r.pick(SWAPS) : w)).join(' ');
+    if (paraphrased)
+      text = text
+        .split(' ')
+        .map((w, j) => (j % 5 === 4 ? r.pick(SWAPS) : w))
+        .join(' ');
     const prompt =
       category === 'summarization'
         ? `Summarize the following product notes in two sentences.\n\n${text}`
@@ -98,17 +106,17 @@ export function demoContamination(pool: readonly PoolExample[], seed = DEMO_CONT
       reference: null,
       task_category: category,
       signals: signalsAt(r, i % 3),
-      capabilities: [category === 'summarization' ? 'summarization.abstractive' : 'extraction.structured'],
+      capabilities: [category === 'summarization' ? 'summarization.abstractive' : 'extraction.structured-fields'],
       labels: { quality: 'silver', needs_review: false },
       source: 'scraped-product-pages',
       created_at: created,
     });
   });
-  // Near-copies: two words of a pool prompt edited, the copy taking the next id (so the original, the smaller id, is kept).
-  const long = pool.filter((e) => e.prompt.split(' ').length >= 40 && !e.source.startsWith('copied'));
+  // Near-copies: one word of a pool prompt edited, the copy taking the next id (so the original, the smaller id, is kept).
+  const long = pool.filter((e) => e.prompt.split(/\s+/).length >= 60 && !e.source.startsWith('copied'));
   for (const original of r.sample(long, DEMO_PLANTED_NEAR_COPIES)) {
     const words = original.prompt.split(' ');
-    for (const j of [Math.floor(words.length / 3), Math.floor((2 * words.length) / 3)]) words[j] = r.pick(SWAPS);
+    words[Math.floor(words.length / 2)] = r.pick(SWAPS);
     const copy = { ...original, id: nextId(original.task_category), prompt: words.join(' '), source: 'copied-from-a-forum' };
     truth.nearCopies.push({ original: original.id, copy: copy.id });
     planted.push(copy);

@@ -8,7 +8,7 @@ import { EvalsetError, InvalidInputError } from '../errors.ts';
  * the value in this repository's committed datasets.dvc. test/demo.test.ts rebuilds it with real DVC
  * (`evalset demo`, then `dvc add datasets`), so it cannot go stale when the demo changes.
  */
-export const DEMO_DATASETS_MD5 = 'a284685cc17c442565600eef5c33ed4e.dir';
+export const DEMO_DATASETS_MD5 = '1af260a9a5c034862c4fea4cf5b3fa60.dir';
 
 /** What datasets.dvc says about the inputs: nothing (no such file), the demo's own pool, or other data. */
 export type TrackedInputs = { kind: 'untracked' } | { kind: 'demo' } | { kind: 'other'; md5: string };

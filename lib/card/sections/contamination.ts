@@ -31,7 +31,10 @@ export function renderContaminationSection(result: QualityResult<ContaminationDe
       lines.push(
         '',
         markdownTable(
-          [['id', 'shingles found', 'score'], ...ngram.flagged.slice(0, SHOWN).map((f) => [`\`${f.id}\``, `${f.hits} / ${f.shingles}`, pct(f.score)])],
+          [
+            ['id', 'shingles found', 'score'],
+            ...ngram.flagged.slice(0, SHOWN).map((f) => [`\`${f.id}\``, `${f.hits} / ${f.shingles}`, pct(f.score)]),
+          ],
           { align: ['l', 'r', 'r'] },
         ),
         ...more(ngram.flagged.length, '`reports/ngram.json`'),
@@ -46,7 +49,7 @@ export function renderContaminationSection(result: QualityResult<ContaminationDe
       `Model \`${m.model}\` (${m.api} API${m.endpoint === 'demo' ? ', the built-in demo model' : ''}) scored by ${method}, ` +
       `z-scored against the calibration examples of the same stratum; z > ${m.z_threshold} is flagged. ` +
       `${m.screened} candidates were screened in draw-rank order, as far as the allocation needed; ${m.flagged!.length} flagged, ${quarantined.membership} in quarantine. ` +
-      `${m.requests} requests to the endpoint, ${m.cache_hits} answers from the cache (\`${m.cache!.path}\`, ${m.cache!.entries} entries, SHA-256 \`${m.cache!.sha256.slice(0, 16)}…\`).`;
+      `The answers used are in \`${m.cache!.path}\` (${m.cache!.entries} entries, SHA-256 \`${m.cache!.sha256.slice(0, 16)}…\`), pushed to the DVC remote with the data.`;
     if (m.strata_without_calibration?.length)
       lines.push(
         '',

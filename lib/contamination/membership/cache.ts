@@ -50,6 +50,8 @@ function entryOf(value: unknown): CacheEntry | null {
 export class LogprobCache {
   private readonly entries = new Map<string, CacheEntry>();
   private fd: number | null = null;
+  /** Keys read or appended by this process (retainUsed). */
+  private readonly used = new Set<string>();
   /** Lines read from the file at open, and answers appended since. */
   readonly stats = { loaded: 0, appended: 0, tornLines: 0 };
 
@@ -120,7 +122,20 @@ export class LogprobCache {
   }
 
   get(key: CacheKey): number[] | undefined {
-    return this.entries.get(keyOf(key))?.logprobs;
+    const k = keyOf(key);
+    const entry = this.entries.get(k);
+    if (entry) this.used.add(k);
+    return entry?.logprobs;
+  }
+
+  /**
+   * Forget every answer this process neither read nor appended, before `compact`. The pipeline keeps
+   * only the answers its draw used, so the file is a function of the inputs, the same bytes after a
+   * fresh build and after any sequence of incremental ones (dvc.lock records its hash); the price is
+   * that an answer no longer needed is asked again if it is needed later.
+   */
+  retainUsed(): void {
+    for (const k of [...this.entries.keys()]) if (!this.used.has(k)) this.entries.delete(k);
   }
 
   has(key: CacheKey): boolean {
@@ -141,6 +156,7 @@ export class LogprobCache {
   /** Keep an answer, and append it to the file at once. */
   append(entry: CacheEntry): void {
     this.remember(entry);
+    this.used.add(keyOf(entry));
     this.stats.appended++;
     if (this.path === null) return;
     if (this.fd === null) {

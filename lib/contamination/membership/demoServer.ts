@@ -9,7 +9,7 @@ interface TokenLogprob {
 }
 
 /**
- * A local model server for membership inference: the demo (`serve: demo` in params) and the tests use it, so it lives
+ * A local model server for membership inference: the demo (`base_url: demo` in params) and the tests use it, so it lives
  * in lib/. It scores text with a real language model, an interpolated Kneser–Ney 4-gram model trained on the given corpus
  * (ngramModel.ts), so text from the corpus genuinely gets higher log-probabilities than fresh text, and it answers in
  * the shapes the real servers document (endpoint.ts cites them):

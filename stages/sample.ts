@@ -6,7 +6,7 @@
  * candidates in rank order, only as far as each stratum needs.
  */
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { datasetParams, loadParams, sampleParamsOf, DEFAULT_BALANCE_THRESHOLD } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
 import { loadTaxonomy, strataOf } from '../lib/config/taxonomy.ts';
@@ -67,7 +67,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const params = datasetParams(allParams, name);
   const taxonomy = loadTaxonomy(paths.taxonomy, relative(root, paths.taxonomy));
   const out = paths.dataset(name);
-  removeStaleTemporaries([out.dir, out.qualityDir, paths.reports]);
+  removeStaleTemporaries([out.dir, out.qualityDir, paths.reports, dirname(out.membershipCache)]);
   const voucher = readVoucher(paths);
   const index = readAssignmentIndex(paths.assignments);
   const poolIds = new Set(index.ids);

@@ -86,7 +86,15 @@ describe('the demo and a tracked pool', () => {
     writeFileSync(join(dir, 'datasets.dvc'), datasetsDvc(DEMO_DATASETS_MD5));
     const result = await writeDemo(join(dir, 'datasets'), 'cl100k_base');
     expect(result.written).toEqual(
-      ['pool/demo.jsonl', 'annotations/demo.jsonl', 'private/source.jsonl', 'private/fields.yaml', 'traffic'].map((p) => join(dir, 'datasets', p)),
+      [
+        'pool/demo.jsonl',
+        'annotations/demo.jsonl',
+        'private/source.jsonl',
+        'private/fields.yaml',
+        'traffic',
+        'reference-corpus/demo-crawl.jsonl',
+        'calibration/demo.jsonl',
+      ].map((p) => join(dir, 'datasets', p)),
     );
     writeFileSync(join(dir, 'datasets.dvc'), datasetsDvc('0123456789abcdef0123456789abcdef.dir'));
     rmSync(join(dir, 'datasets'), { recursive: true });

@@ -665,6 +665,8 @@ describe('bad input through `dvc repro` loses nothing and runs nothing', () => {
         for (const [name, dataset] of [
           ['config'],
           ['classify'],
+          ['contamination-index'],
+          ['ngram'],
           ['duplicates'],
           ['traffic'],
           ['sample', 'representative'],

@@ -27,6 +27,9 @@ const NO_OUTPUT_BYTES: Record<string, string> = {
   prettier: 'the pre-commit check of staged code; no dataset output',
   '@octokit/rest': 'the refresh runner talks to GitHub; writes no output',
   diff: 'the card diff in a refresh pull request description; no output',
+  'cli-progress': 'the progress bar of a contamination build or scan on a TTY',
+  'p-limit': 'how many requests to a model endpoint are in flight; the answers are the same',
+  'p-retry': 'when a failed request to a model endpoint is tried again; the answers are the same',
 };
 
 function importedPackages(dirs: string[]): Set<string> {

@@ -42,6 +42,8 @@ describe('the stage registry', () => {
     expect(upstreamOf(STAGES, 'evalsets/${key}/data.parquet', 'x').map((s) => s.name)).toEqual([
       'config',
       'classify',
+      'contamination-index',
+      'ngram',
       'duplicates',
       'agreement',
       'sample',
@@ -49,6 +51,8 @@ describe('the stage registry', () => {
     expect(upstreamOf(STAGES, 'evalsets/${key}/README.md', 'x').map((s) => s.name)).toEqual([
       'config',
       'classify',
+      'contamination-index',
+      'ngram',
       'duplicates',
       'agreement',
       'traffic',

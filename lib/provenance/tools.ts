@@ -61,6 +61,8 @@ export const OUTPUT_PACKAGES = {
   '@stdlib/math-base-special-exp': 'staleness noise floors',
   /** The staleness trend in the card and the report. */
   sparkly: 'staleness sparklines',
+  /** xxHash64 of every shingle: the contamination index's bits, the n-gram scores and the near-duplicate groups. */
+  'xxhash-wasm': 'contamination index; n-gram and near-duplicate exclusions',
 } as const;
 
 export type OutputPackage = keyof typeof OUTPUT_PACKAGES;

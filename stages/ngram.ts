@@ -23,7 +23,7 @@ export async function runNgram(root: string, onProgress?: (n: number) => void): 
   const table = exclusionTablePath(root, 'ngram');
   removeStaleTemporaries([dirname(table), paths.reports]);
   const voucher = readVoucher(paths);
-  const { report, exclusions } = await ngramScreen(paths.contaminationIndex, poolPrompts(paths, voucher), settings.threshold, onProgress);
+  const { report, exclusions } = await ngramScreen(paths.contaminationIndex, poolPrompts(paths, voucher), settings, onProgress);
   writeAllAtomic({
     ...exclusionFiles(root, 'ngram', exclusions, voucher.assignments.sha256),
     [paths.ngramReport]: JSON.stringify(report, null, 2) + '\n',
@@ -35,7 +35,7 @@ export const stage: Stage<NgramReport> = {
   name: 'ngram',
   perDataset: false,
   describe: 'eligibility screen: exclude pool examples whose shingles are found in the reference corpus index above the threshold',
-  params: ['contamination.ngram.threshold'],
+  params: ['contamination.ngram'],
   deps: ['interim/contamination/index.bloom', 'interim/strata.parquet', 'interim/pool.json'],
   code: ['stages/ngram.ts', 'lib/contamination', 'lib/eligibility', 'lib/sampling', ...STAGE_RUNTIME_CODE],
   outs: [

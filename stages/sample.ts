@@ -95,7 +95,12 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
   const rowOfId = new Map(index.ids.map((id, i) => [id, i]));
   const textOf = (id: string) => readRecordsAt(root, voucher, [index.location(rowOfId.get(id)!)], categories)[0].prompt;
   const membership = await openMembership(paths, name, membershipSettings(allParams.contamination), taxonomy, textOf);
-  const draw = await drawEligible({ strata: strataIds, seed: params.seed, allocate, exclusions, lazy: membership.screen ? [membership.screen] : [] });
+  let draw;
+  try {
+    draw = await drawEligible({ strata: strataIds, seed: params.seed, allocate, exclusions, lazy: membership.screen ? [membership.screen] : [] });
+  } finally {
+    await membership.close();
+  }
   const membershipSummary = await membership.finish();
   const allocation = draw.allocation;
   const balance = balanceOf(allocation, params.balance?.threshold ?? DEFAULT_BALANCE_THRESHOLD);

@@ -1,9 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '../lib/io/hash.ts';
-import { readParquetFile, tableRows } from '../lib/io/parquet.ts';
+import { loadParams } from '../lib/config/params.ts';
+import { projectPaths } from '../lib/config/paths.ts';
+import { loadTaxonomy } from '../lib/config/taxonomy.ts';
+import { openMembership } from '../lib/contamination/membershipRun.ts';
+import { membershipSettings } from '../lib/contamination/settings.ts';
+import { demoContamination } from '../lib/demo/contamination.ts';
+import { demoPool } from '../lib/demo/generate.ts';
+import { columnValues, readParquetFile, tableRows } from '../lib/io/parquet.ts';
+import { loadTokenCounter } from '../lib/sampling/classify.ts';
 import { DATASET_COLUMNS, manifestLine, type DatasetRow } from '../lib/sampling/dataset.ts';
 import { STAGES } from '../stages/index.ts';
 import { builtCopyOfRepository, copyOfRepository, git, run, venvDvc, venvPython } from './helpers.ts';
@@ -189,8 +197,73 @@ print(json.dumps({
     appendFileSync(join(repo, 'datasets', 'pool', 'demo.jsonl'), '{"id": "broken", "prompt": 42}\n');
     const r = run(repo, venvDvc, ['repro']);
     expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/datasets\/pool\/demo\.jsonl:3167: prompt: must be string/);
+    expect(r.stdout + r.stderr).toMatch(/datasets\/pool\/demo\.jsonl:3199: prompt: must be string/);
     expect(outputsOf(repo)).toEqual(before);
+  });
+
+  describe('contamination in the built demo (its planted ground truth)', () => {
+    const truthOf = async () => demoContamination(demoPool(await loadTokenCounter('cl100k_base'))).truth;
+    const json = (...path: string[]) => JSON.parse(readFileSync(join(repo, ...path), 'utf8'));
+
+    it('the n-gram screen excludes exactly the verbatim plants; near-copies are grouped with their originals', async () => {
+      const truth = await truthOf();
+      expect(json('reports', 'ngram.json').flagged.map((f: { id: string }) => f.id)).toEqual([...truth.verbatim].sort());
+      const groups: { kept: string; members: { id: string }[] }[] = json('reports', 'duplicates.json').near.groups;
+      for (const { original, copy } of truth.nearCopies) {
+        const group = groups.find((g) => g.members.some((m) => m.id === copy));
+        expect(group, copy).toBeDefined();
+        expect([group!.kept, ...group!.members.map((m) => m.id)]).toContain(original);
+      }
+    });
+
+    it('membership inference flags every paraphrased plant it is asked about and no clean example', async () => {
+      const truth = await truthOf();
+      const paths = projectPaths(repo);
+      const pool = new Map(
+        readFileSync(join(repo, 'datasets', 'pool', 'demo.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+          .map((e) => [e.id, e]),
+      );
+      const assignments = readParquetFile(paths.assignments, { columns: ['id', 'stratum'] });
+      const strataColumn = columnValues(assignments, 'stratum') as string[];
+      const strata = new Map((columnValues(assignments, 'id') as string[]).map((id, i) => [id, strataColumn[i]]));
+      const taxonomy = loadTaxonomy(paths.taxonomy);
+      const settings = membershipSettings(loadParams(paths.params).contamination);
+      const run = await openMembership(paths, 'e2e-check', settings, taxonomy, (id) => pool.get(id).prompt);
+      const planted = new Set([...truth.verbatim, ...truth.paraphrased, ...truth.nearCopies.map((c) => c.copy)]);
+      const clean = [...pool.keys()].filter((id) => !planted.has(id)).filter((_, i) => i % 8 === 0); // 400 of them
+      const flagged = new Set<string>();
+      for (const id of [...truth.paraphrased, ...clean]) for (const x of await run.screen!.screen(strata.get(id)!, [id])) flagged.add(x.id);
+      const summary = await run.finish();
+      rmSync(paths.dataset('e2e-check').membershipCache);
+      const screenable = truth.paraphrased.filter((id) => !summary.strata_without_calibration!.includes(strata.get(id)!));
+      expect(screenable.length).toBeGreaterThanOrEqual(6);
+      for (const id of screenable) expect(flagged, id).toContain(id);
+      expect(clean.filter((id) => flagged.has(id))).toEqual([]);
+      // The pipeline's own draws flagged planted text only.
+      for (const dataset of ['representative', 'stress']) {
+        for (const f of json('evalsets', dataset, 'quality', 'contamination.json').details.membership.flagged) expect(planted).toContain(f.id);
+      }
+    });
+
+    it('quarantines what the draw would have taken, and the floors still hold', () => {
+      for (const dataset of ['representative', 'stress']) {
+        const meta = json('evalsets', dataset, 'meta.json');
+        for (const s of meta.strata) if (!s.pool_limited) expect(s.realised, `${dataset} ${s.stratum}`).toBeGreaterThanOrEqual(s.floor);
+        const quarantine = tableRows(readParquetFile(join(repo, 'evalsets', dataset, 'quarantine.parquet'))) as { check: string }[];
+        const contamination = json('evalsets', dataset, 'quality', 'contamination.json').details.quarantined;
+        for (const check of ['ngram', 'membership', 'near-duplicates']) {
+          expect(quarantine.filter((q) => q.check === check).length).toBe(contamination[check]);
+          expect(contamination[check], `${dataset} ${check}`).toBeGreaterThan(0);
+        }
+        const card = readFileSync(join(repo, 'evalsets', dataset, 'README.md'), 'utf8');
+        expect(card).toContain('## Contamination');
+        expect(card).toMatch(/\*\*Membership inference\.\*\* Model `evalset-demo-4gram`/);
+        expect(card).toContain('⚠ Not enough calibration examples, so not screened: `creative-writing×adversarial`');
+      }
+    });
   });
 });
 

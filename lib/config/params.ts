@@ -93,6 +93,7 @@ export interface ContaminationParams {
     z_threshold?: number;
     min_calibration?: number;
     concurrency?: number;
+    batch?: number;
     retries?: number;
     timeout_s?: number;
   };

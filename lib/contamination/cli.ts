@@ -11,7 +11,8 @@ import { run, type Commands, type Common } from '../cli/command.ts';
 import { emit } from '../cli/output.ts';
 import { InvalidInputError } from '../errors.ts';
 import { buildIndexFile, buildIndexInParallel, countCorpusShingles, DEFAULT_FPR, type BuildProgress, type Shard } from './build.ts';
-import { listCorpus, readDvcListing, shardFiles } from './corpus.ts';
+import { corpusTexts, listCorpus, readDvcListing, shardFiles } from './corpus.ts';
+import { startDemoModelServer } from './membership/demoServer.ts';
 import { headerJson, readIndexFile, type IndexHeader } from './indexFile.ts';
 import { mergeIndexFiles } from './merge.ts';
 import { DEFAULT_SHINGLE_WIDTH } from './normalize.ts';
@@ -113,7 +114,7 @@ const corpusOptions = (y: Argv<Common>) =>
 export const commands: Commands = () => [
   {
     command: 'contamination',
-    describe: 'the n-gram contamination index: size, count, files, build, merge, scan',
+    describe: 'the n-gram contamination index (size, count, files, build, merge, scan) and the demo model server (serve-demo)',
     builder: (y: Argv<Common>) =>
       y
         .command(
@@ -300,7 +301,24 @@ export const commands: Commands = () => [
             });
           }),
         )
-        .demandCommand(1, 'name a subcommand: size, count, files, build, merge, scan'),
+        .command(
+          'serve-demo',
+          'serve the demo model (a Kneser–Ney 4-gram trained on the reference corpus) over HTTP in the vLLM and TGI shapes, until interrupted',
+          (z) =>
+            z
+              .option('corpus', { type: 'string', default: 'datasets/reference-corpus', describe: 'the corpus it is trained on' })
+              .option('port', { type: 'number', default: 8000, describe: 'the port on 127.0.0.1 (0: any free port)' })
+              .option('model', { type: 'string', default: 'evalset-demo-4gram', describe: 'the model id it answers as' }),
+          run<Common & { corpus: string; port: number; model: string }>(async (args) => {
+            const server = await startDemoModelServer({ corpus: corpusTexts(resolve(args.root, args.corpus)), port: args.port, model: args.model });
+            process.stderr.write(
+              `evalset: the demo model ${args.model} answers at ${server.url}/v1/completions and ${server.url}/generate (Ctrl-C stops it)\n`,
+            );
+            await new Promise<void>((done) => process.once('SIGINT', () => done()));
+            await server.close();
+          }),
+        )
+        .demandCommand(1, 'name a subcommand: size, count, files, build, merge, scan, serve-demo'),
     handler: () => {},
   },
 ];

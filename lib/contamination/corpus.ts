@@ -8,11 +8,13 @@
  * '/', sorted by code point) and the sizes, hashed into the manifest digest that every index header
  * records and that merge compares.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { InvalidInputError, type Issue } from '../errors.ts';
 import { sha256 } from '../io/hash.ts';
 import { readJsonl } from '../io/jsonl.ts';
+import { byCodePoint } from '../io/order.ts';
 import { tokenize } from './normalize.ts';
 
 export interface CorpusFile {
@@ -25,9 +27,6 @@ export interface CorpusFile {
 }
 
 const CORPUS_FILE = /\.(txt|jsonl)$/;
-
-/** Code-point order: UTF-8 bytes compare as code points do (JavaScript's `<` compares UTF-16 units). */
-const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /** Every `.txt` and `.jsonl` file under `dir`, in code-point order of their relative paths. */
 export async function listCorpus(dir: string): Promise<CorpusFile[]> {
@@ -212,4 +211,20 @@ export async function* corpusDocuments(
     }
     if (issues.length) throw new InvalidInputError(issues, { hint: 'Each line of a reference-corpus .jsonl file is one document: {"text": "..."}.' });
   }
+}
+
+/** The reference corpus as whole texts (each `.txt` file, each `.jsonl` line's `text`), for the demo model to train on; small corpora only. */
+export function corpusTexts(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const texts: string[] = [];
+  for (const name of readdirSync(dir).sort(byCodePoint)) {
+    const path = join(dir, name);
+    if (name.endsWith('.txt')) texts.push(readFileSync(path, 'utf8'));
+    else if (name.endsWith('.jsonl'))
+      for (const entry of readJsonl(path, name)) {
+        const text = (entry.value as { text?: unknown } | undefined)?.text;
+        if (typeof text === 'string') texts.push(text);
+      }
+  }
+  return texts;
 }

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { ProjectPaths } from '../config/paths.ts';
 import type { Taxonomy } from '../config/taxonomy.ts';
 import { InvalidInputError, type Issue } from '../errors.ts';
@@ -13,15 +13,15 @@ import type { LogprobEndpoint } from './membership/endpoint.ts';
 import { membershipScreen, type MembershipScreen } from './membership/screen.ts';
 import type { MembershipSummary } from './result.ts';
 import { DEMO_ENDPOINT, type MembershipSettings } from './settings.ts';
-
-/** Prompts per request on the OpenAI-compatible route (a list prompt): the benchmark's fastest setting. */
-const BATCH_SIZE = 8;
+import { corpusTexts } from './corpus.ts';
 
 /** The membership screen of one dataset's draw, ready to hand to drawEligible, and how to close it. */
 export interface MembershipRun {
   /** Null when there is no endpoint: the draw runs without the screen. */
   screen: MembershipScreen | null;
-  /** Compact the cache, stop the demo server, and summarise what the screen did. */
+  /** Stop the demo model server, if one was started (also when the draw failed: it would keep the process alive). */
+  close(): Promise<void>;
+  /** Close, keep only the answers this run used, compact the cache, and summarise what the screen did. */
   finish(): Promise<MembershipSummary>;
 }
 
@@ -53,22 +53,6 @@ export async function calibrationTexts(paths: ProjectPaths, taxonomy: Taxonomy):
   return byStratum;
 }
 
-/** The reference corpus as texts, for the demo model to train on: each `.txt` file whole, each `.jsonl` line's `text`. */
-function corpusTexts(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const texts: string[] = [];
-  for (const name of readdirSync(dir).sort(byCodePoint)) {
-    const path = join(dir, name);
-    if (name.endsWith('.txt')) texts.push(readFileSync(path, 'utf8'));
-    else if (name.endsWith('.jsonl'))
-      for (const entry of readJsonl(path, name)) {
-        const text = (entry.value as { text?: unknown } | undefined)?.text;
-        if (typeof text === 'string') texts.push(text);
-      }
-  }
-  return texts;
-}
-
 /**
  * Open the membership screen for one dataset: the endpoint from params (the key from the
  * environment variable params name; `demo` starts the built-in demo model, trained on the reference
@@ -86,13 +70,20 @@ export async function openMembership(
   const e = settings.endpoint;
   if (!e) {
     cache.compact(); // the cache is a stage output: it exists, empty, when nothing was asked
-    return { screen: null, finish: async () => ({ skipped: 'no model endpoint (contamination.membership.endpoint is null)' }) };
+    return {
+      screen: null,
+      close: async () => {},
+      finish: async () => ({ skipped: 'no model endpoint (contamination.membership.endpoint is null)' }),
+    };
   }
+  // Read (and check) the calibration sets before a demo server is started, so a bad line cannot leave it running.
+  const calibration = await calibrationTexts(paths, taxonomy);
   let endpoint: LogprobEndpoint;
   let close = async () => {};
   if (e.baseUrl === DEMO_ENDPOINT) {
     const server = await startDemoModelServer({ corpus: corpusTexts(paths.referenceCorpus), model: e.model });
-    close = () => server.close();
+    let closed: Promise<void> | undefined;
+    close = () => (closed ??= server.close());
     endpoint = {
       api: e.api,
       baseUrl: e.api === 'openai' ? `${server.url}/v1` : server.url,
@@ -116,17 +107,18 @@ export async function openMembership(
     cache,
     concurrency: settings.concurrency,
     retries: settings.retries,
-    batchSize: BATCH_SIZE,
+    batchSize: settings.batch,
     method: settings.method,
     k: settings.minK,
     textOf,
-    calibrationTexts: await calibrationTexts(paths, taxonomy),
+    calibrationTexts: calibration,
     zThreshold: settings.zThreshold,
     minimumCalibration: settings.minCalibration,
     onFlag: (flag) => flagged.push(flag),
   });
   return {
     screen,
+    close,
     async finish() {
       await close();
       cache.retainUsed();

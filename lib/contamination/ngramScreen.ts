@@ -1,6 +1,8 @@
 import type { Exclusion } from '../eligibility/exclusion.ts';
 import { headerJson, readIndexFile } from './indexFile.ts';
-import { expectedFalsePositiveRate, guaranteedRunTokens, scoreText } from './scan.ts';
+import { InvalidInputError } from '../errors.ts';
+import { checkScannable, expectedFalsePositiveRate, guaranteedRunTokens, scoreText } from './scan.ts';
+import type { NgramSettings } from './settings.ts';
 
 export interface NgramFlag {
   id: string;
@@ -38,10 +40,23 @@ export const NO_REFERENCE_CORPUS = 'no reference corpus';
 export async function ngramScreen(
   indexPath: string,
   examples: readonly { id: string; text: string }[],
-  threshold: number,
+  settings: Pick<NgramSettings, 'threshold' | 'width' | 'stride' | 'seed'>,
   onProgress?: (n: number) => void,
 ): Promise<{ report: NgramReport; exclusions: Exclusion[] }> {
+  const { threshold } = settings;
   const { header, index } = await readIndexFile(indexPath);
+  checkScannable(header, indexPath);
+  // An index built elsewhere (the sharded workflow) must have been built with the pipeline's params.
+  const differing = (['width', 'stride', 'seed'] as const).filter((k) => String(header[k]) !== String(settings[k]));
+  if (differing.length)
+    throw new InvalidInputError(
+      differing.map((k) => ({
+        file: indexPath,
+        field: k,
+        message: `the index was built with ${k} ${header[k]}, params.yaml has contamination.ngram.${k}: ${settings[k]}`,
+      })),
+      { hint: 'Rebuild the index with the params (`dvc repro contamination-index`, or the workflow with the same inputs).' },
+    );
   const base = {
     pool: examples.length,
     threshold,

@@ -38,6 +38,8 @@ export interface MembershipSettings {
   zThreshold: number;
   minCalibration: number;
   concurrency: number;
+  /** Prompts per request on the OpenAI-compatible route. */
+  batch: number;
   retries: number;
   timeoutMs: number;
 }
@@ -73,6 +75,7 @@ export function membershipSettings(params: ContaminationParams | undefined): Mem
     zThreshold: m.z_threshold ?? 3,
     minCalibration: m.min_calibration ?? 20,
     concurrency: m.concurrency ?? 8,
+    batch: m.batch ?? 16,
     retries: m.retries ?? 5,
     timeoutMs: (m.timeout_s ?? 30) * 1000,
   };

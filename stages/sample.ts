@@ -5,7 +5,6 @@
  * their SHA-256). Membership inference screens here, lazily: the draw asks the model endpoint about
  * candidates in rank order, only as far as each stratum needs.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { datasetParams, loadParams, sampleParamsOf, DEFAULT_BALANCE_THRESHOLD } from '../lib/config/params.ts';
 import { projectPaths } from '../lib/config/paths.ts';
@@ -15,7 +14,7 @@ import { retiredExclusions } from '../lib/eligibility/retired.ts';
 import { readExclusions } from '../lib/eligibility/table.ts';
 import { releasedLabels } from '../lib/annotation/screen.ts';
 import { openMembership } from '../lib/contamination/membershipRun.ts';
-import { contaminationResult } from '../lib/contamination/result.ts';
+import { contaminationResult, readScreenReports } from '../lib/contamination/result.ts';
 import { membershipSettings } from '../lib/contamination/settings.ts';
 import { EvalsetError, ImbalancedDatasetError, InvalidInputError } from '../lib/errors.ts';
 import { allocationIssues } from '../lib/config/validate.ts';
@@ -147,8 +146,7 @@ export async function runSample(root: string, name: string): Promise<SampleMeta>
     eligibility: qualityJson(eligibilityResult(name, draw), relative(root, out.quality('eligibility'))),
     contamination: qualityJson(
       contaminationResult(name, {
-        ngram: JSON.parse(readFileSync(paths.ngramReport, 'utf8')),
-        nearDuplicates: JSON.parse(readFileSync(paths.duplicatesReport, 'utf8')).near,
+        ...readScreenReports(paths),
         membership: membershipSummary,
         quarantined: draw.quarantined,
       }),

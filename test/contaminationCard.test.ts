@@ -79,7 +79,7 @@ describe('the contamination section states its fallbacks, never silently', () =>
   it('neither: the dataset is unchecked for contamination (not run, with the reason)', () => {
     const { result, text } = card(ngramSkipped, membershipSkipped);
     expect(result.status).toBe('not_run');
-    expect(result.reason).toBe('no reference corpus and no model endpoint');
+    expect(result.reason).toBe('no reference corpus; no model endpoint (contamination.membership.endpoint is null)');
     expect(text).toContain('This dataset is unchecked for contamination');
   });
 

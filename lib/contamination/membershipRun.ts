@@ -124,10 +124,12 @@ export async function openMembership(
       cache.retainUsed();
       cache.compact();
       const r = screen.report();
-      // How many answers came from where depends on what an earlier run left in the cache, so it is told, not recorded.
-      process.stderr.write(
-        `membership ${dataset}: ${r.requests} request${r.requests === 1 ? '' : 's'} to the endpoint, ${r.cacheHits} answers from the cache\n`,
-      );
+      // How many answers came from where depends on what an earlier run left in the cache, so it is told (when
+      // anything was asked, or to a person), never recorded.
+      if (r.requests > 0 || process.stderr.isTTY)
+        process.stderr.write(
+          `membership ${dataset}: ${r.requests} request${r.requests === 1 ? '' : 's'} to the endpoint, ${r.cacheHits} answers from the cache\n`,
+        );
       return {
         skipped: null,
         api: e.api,

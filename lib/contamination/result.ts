@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { ProjectPaths } from '../config/paths.ts';
 import type { QualityResult } from '../quality/result.ts';
 import type { Exclusion } from '../eligibility/exclusion.ts';
 import { byCodePoint } from '../io/order.ts';
@@ -41,7 +43,8 @@ export interface MembershipSummary {
 
 export interface ContaminationDetails {
   ngram: NgramReport;
-  near_duplicates: NearDuplicateSummary;
+  /** Null when the duplicates stage has not run (a stage run by hand). */
+  near_duplicates: NearDuplicateSummary | null;
   membership: MembershipSummary;
   /** Per detector: how many candidates of this dataset's draw it put in quarantine.parquet. */
   quarantined: Record<string, number>;
@@ -52,20 +55,46 @@ export interface ContaminationDetails {
 export const CONTAMINATION_CHECKS = ['ngram', 'membership', 'near-duplicates'] as const;
 
 /** The fallback sentence the card shows: stated, never silent (issue 7, §4). */
-export function contaminationFallback(ngramSkipped: boolean, membershipSkipped: boolean): string | null {
+export function contaminationFallback(ngramSkipped: string | null, membershipSkipped: string | null): string | null {
   if (ngramSkipped && membershipSkipped)
-    return 'This dataset is unchecked for contamination: there is no reference corpus (datasets/reference-corpus/) and no model endpoint (contamination.membership.endpoint).';
-  if (ngramSkipped) return 'n-gram contamination detection was skipped: no reference corpus. Membership inference ran alone.';
-  if (membershipSkipped) return 'Membership inference was skipped: no model endpoint. n-gram contamination detection ran alone.';
+    return `This dataset is unchecked for contamination: n-gram detection was skipped (${ngramSkipped}) and so was membership inference (${membershipSkipped}).`;
+  if (ngramSkipped) return `n-gram contamination detection was skipped: ${ngramSkipped}. Membership inference ran alone.`;
+  if (membershipSkipped) return `Membership inference was skipped: ${membershipSkipped}. n-gram contamination detection ran alone.`;
   return null;
+}
+
+/**
+ * The screens' reports as the sample stage reads them. A report that is absent (the stage was run by
+ * hand before the screens) is stated as not run, never read as clean.
+ */
+export function readScreenReports(paths: Pick<ProjectPaths, 'ngramReport' | 'duplicatesReport'>): {
+  ngram: NgramReport;
+  nearDuplicates: NearDuplicateSummary | null;
+} {
+  const ngram: NgramReport = existsSync(paths.ngramReport)
+    ? JSON.parse(readFileSync(paths.ngramReport, 'utf8'))
+    : {
+        skipped: 'the ngram stage has not run (no reports/ngram.json)',
+        pool: 0,
+        scored: 0,
+        unscorable: 0,
+        threshold: 0,
+        excluded: 0,
+        fpr_baseline: 0,
+        guaranteed_run: 0,
+        index: {},
+        flagged: [],
+      };
+  const near = existsSync(paths.duplicatesReport) ? (JSON.parse(readFileSync(paths.duplicatesReport, 'utf8')).near ?? null) : null;
+  return { ngram, nearDuplicates: near };
 }
 
 export function contaminationResult(
   dataset: string,
-  parts: { ngram: NgramReport; nearDuplicates: NearDuplicateSummary; membership: MembershipSummary; quarantined: readonly Exclusion[] },
+  parts: { ngram: NgramReport; nearDuplicates: NearDuplicateSummary | null; membership: MembershipSummary; quarantined: readonly Exclusion[] },
 ): QualityResult<ContaminationDetails> {
   const quarantined = Object.fromEntries(CONTAMINATION_CHECKS.map((c) => [c, parts.quarantined.filter((q) => q.check === c).length]));
-  const fallback = contaminationFallback(parts.ngram.skipped !== null, parts.membership.skipped !== null);
+  const fallback = contaminationFallback(parts.ngram.skipped, parts.membership.skipped);
   const details: ContaminationDetails = {
     ngram: { ...parts.ngram, flagged: [...parts.ngram.flagged].sort((a, b) => byCodePoint(a.id, b.id)) },
     near_duplicates: parts.nearDuplicates,
@@ -75,7 +104,7 @@ export function contaminationResult(
   };
   const common = { schema_version: 1 as const, check: 'contamination', dataset, details };
   if (parts.ngram.skipped && parts.membership.skipped)
-    return { ...common, status: 'not_run', summary: fallback!, reason: 'no reference corpus and no model endpoint' };
+    return { ...common, status: 'not_run', summary: fallback!, reason: `${parts.ngram.skipped}; ${parts.membership.skipped}` };
   const found = [
     parts.ngram.skipped ? null : `${parts.ngram.excluded} pool example${parts.ngram.excluded === 1 ? '' : 's'} overlap the reference corpus`,
     parts.membership.skipped

@@ -66,20 +66,23 @@ export function renderContaminationSection(result: QualityResult<ContaminationDe
       );
   }
 
-  lines.push(
-    '',
-    `**Near-duplicates in the pool.** Shingles of ${near.width} tokens; pairs with a Jaccard similarity of at least ${near.threshold} form groups, ` +
-      `each keeping its smallest id. ${near.groups.length} group${near.groups.length === 1 ? '' : 's'}, ${near.excluded} excluded, ` +
-      `${quarantined['near-duplicates']} in this dataset's quarantine; ${near.unscorable} prompts were too short to compare.`,
-  );
-  if (near.groups.length)
+  if (!near) lines.push('', '**Near-duplicates in the pool.** Not measured: the duplicates stage has not run.');
+  else {
     lines.push(
       '',
-      markdownTable([
-        ['kept', 'excluded (Jaccard)'],
-        ...near.groups.slice(0, SHOWN).map((g) => [`\`${g.kept}\``, g.members.map((x) => `\`${x.id}\` (${x.jaccard.toFixed(2)})`).join(', ')]),
-      ]),
-      ...more(near.groups.length, '`reports/duplicates.json`'),
+      `**Near-duplicates in the pool.** Shingles of ${near.width} tokens; pairs with a Jaccard similarity of at least ${near.threshold} form groups, ` +
+        `each keeping its smallest id. ${near.groups.length} group${near.groups.length === 1 ? '' : 's'}, ${near.excluded} excluded, ` +
+        `${quarantined['near-duplicates']} in this dataset's quarantine; ${near.unscorable} prompts were too short to compare.`,
     );
+    if (near.groups.length)
+      lines.push(
+        '',
+        markdownTable([
+          ['kept', 'excluded (Jaccard)'],
+          ...near.groups.slice(0, SHOWN).map((g) => [`\`${g.kept}\``, g.members.map((x) => `\`${x.id}\` (${x.jaccard.toFixed(2)})`).join(', ')]),
+        ]),
+        ...more(near.groups.length, '`reports/duplicates.json`'),
+      );
+  }
   return lines.join('\n');
 }

@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoAnnotations, DEMO_PLANTED_NO_AGREEMENT } from '../lib/demo/annotations.ts';
+import { DEMO_SEED, demoPool } from '../lib/demo/generate.ts';
+import { loadTokenCounter } from '../lib/sampling/classify.ts';
 import { columnValues, readParquetFile, tableRows } from '../lib/io/parquet.ts';
 import { diffSnapshots, classifyBump } from '../lib/versioning/plan.ts';
 import { snapshotOf } from '../lib/versioning/snapshot.ts';
@@ -19,14 +21,17 @@ describe('agreement and coverage through the pipeline (real DVC, the demo inputs
   let repo: string;
   const dir = (name: string) => join(repo, 'evalsets', name);
   const rows = (name: string) => tableRows(readParquetFile(join(dir(name), 'data.parquet')));
-  const demo = () => demoAnnotations(jsonl(join(repo, 'datasets', 'pool', 'demo.jsonl')), 20261126);
+  // The demo annotates the pool its generator writes (demoPool), not the examples planted for the contamination screens.
+  let demo: () => ReturnType<typeof demoAnnotations>;
   const repro = () => {
     const r = run(repo, venvDvc, ['repro']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     repo = builtCopyOfRepository();
+    const annotations = demoAnnotations(demoPool(await loadTokenCounter('cl100k_base')), DEMO_SEED);
+    demo = () => annotations;
   });
 
   it('excludes every planted no-agreement example, and queues those the draw passed over with their whole history', () => {

@@ -141,7 +141,7 @@ print(json.dumps({
       'pool-limited',
       '## Balance',
       '## Eligibility screens',
-      '## Contamination\n\n_Not run: ',
+      '## Contamination\n\n16 pool examples overlap the reference corpus',
       '## Provenance',
     ]) {
       expect(card).toContain(needle);

@@ -28,7 +28,7 @@ interface TokenLogprob {
  */
 export interface DemoModelServerOptions {
   corpus: readonly string[];
-  /** The model id it serves. Default `evalset-demo-kn3`. */
+  /** The model id it serves. Default `evalset-demo-4gram`. */
   model?: string;
   /** 0 (the default) for a free port. */
   port?: number;
@@ -57,7 +57,7 @@ export interface DemoModelServer {
   stats: { requests: number; prompts: number; faults: number };
 }
 
-export const DEMO_MODEL_ID = 'evalset-demo-kn3';
+export const DEMO_MODEL_ID = 'evalset-demo-4gram';
 
 class HttpError extends Error {
   constructor(

@@ -379,11 +379,11 @@ describe('evalset contamination (CLI)', () => {
     const size = JSON.parse(budget.stdout);
     expect(size.bytes / 1e9).toBeCloseTo(119.81, 2);
     expect(size.bits).toBe(size.bytes * 8);
-    expect(size.bitsPerShingle).toBeCloseTo(9.585, 3);
+    expect(size.bits_per_shingle).toBeCloseTo(9.585, 3);
     expect(size.hashes).toBe(7);
     expect(size.stride).toBe(15);
     expect(size.fpr).toBeCloseTo(-Math.expm1(-1 / 0.64), 12); // m/n = 0.64 bits per shingle, k = 1
-    expect(size.strideFpr).toBeLessThanOrEqual(0.01);
+    expect(size.stride_fpr).toBeLessThanOrEqual(0.01);
     expect(json.status, json.stderr).toBe(0);
     const result = JSON.parse(json.stdout);
     expect(Object.keys(result)).toEqual(['index', 'examples']);

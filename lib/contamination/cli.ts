@@ -137,19 +137,19 @@ export const commands: Commands = () => [
             const fit = args.memory === undefined ? undefined : fitBudget(args.shingles, args.memory, args.fpr);
             const json = {
               shingles: args.shingles,
-              targetFpr: args.fpr,
-              bitsPerShingle: size.bitsPerShingle,
+              target_fpr: args.fpr,
+              bits_per_shingle: size.bitsPerShingle,
               bits: size.bits,
               bytes: size.bytes,
               hashes: size.hashes,
-              expectedFpr: size.expectedFpr,
+              expected_fpr: size.expectedFpr,
               ...(fit && {
-                memoryBytes: fit.memoryBytes,
-                memoryHashes: fit.hashes,
+                memory_bytes: fit.memoryBytes,
+                memory_hashes: fit.hashes,
                 fpr: fit.fpr,
                 stride: fit.stride,
-                strideHashes: fit.strideHashes,
-                strideFpr: fit.strideFpr,
+                stride_hashes: fit.strideHashes,
+                stride_fpr: fit.strideFpr,
               }),
             };
             emit(args.json, json, () =>

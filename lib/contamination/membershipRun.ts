@@ -46,7 +46,9 @@ export async function calibrationTexts(paths: ProjectPaths, taxonomy: Taxonomy):
       issues.push(...found);
       if (!example) continue;
       const { stratum } = classifyExample(example, taxonomy, countTokens);
-      byStratum.set(stratum, [...(byStratum.get(stratum) ?? []), example.prompt]);
+      const texts = byStratum.get(stratum);
+      if (texts) texts.push(example.prompt);
+      else byStratum.set(stratum, [example.prompt]);
     }
   }
   if (issues.length) throw new InvalidInputError(issues);
@@ -69,7 +71,10 @@ export async function openMembership(
   const cache = LogprobCache.open(cachePath, (m) => process.stderr.write(`evalset: ${m}\n`));
   const e = settings.endpoint;
   if (!e) {
-    cache.compact(); // the cache is a stage output: it exists, empty, when nothing was asked
+    // The cache is a stage output: it exists, empty, when nothing was asked (answers of an endpoint
+    // configured before are not kept, so the file is the same as a fresh build's).
+    cache.retainUsed();
+    cache.compact();
     return {
       screen: null,
       close: async () => {},
